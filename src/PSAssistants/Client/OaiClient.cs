@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using PSAssistants.Json;
+
+namespace PSAssistants.Client;
+
+/// <summary>
+/// The HTTP layer: builds each request from a session (base URI, auth, headers), sends it through the
+/// shared invoker with a per-request timeout and retries, and turns failures into <see cref="OaiApiException"/>.
+/// It knows nothing of either wire format beyond the common error envelope and list paging.
+/// </summary>
+internal sealed class OaiClient
+{
+    private static readonly string s_userAgent = BuildUserAgent();
+    private static readonly MediaTypeHeaderValue s_json = new("application/json") { CharSet = "utf-8" };
+
+    private readonly OaiSession _session;
+    private readonly HttpMessageInvoker _http;
+    private readonly KeyValuePair<string, string>[] _extraHeaders;
+    private readonly string _base;
+
+    public OaiClient(OaiSession session, HttpMessageInvoker http, params KeyValuePair<string, string>[] extraHeaders)
+    {
+        _session = session;
+        _http = http;
+        _extraHeaders = extraHeaders;
+        _base = session.BaseUri.AbsoluteUri.TrimEnd('/');
+    }
+
+    /// <summary>Delay before retry number n (1-based), given any server-sent delay; replaceable so tests need not sleep.</summary>
+    internal Func<int, TimeSpan?, TimeSpan> RetryDelay { get; set; } = DefaultRetryDelay;
+
+    public Task<T> GetAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, path, null, result, ct);
+
+    public Task<T> DeleteAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendAsync(HttpMethod.Delete, path, null, result, ct);
+
+    public Task<T> PostAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyInfo, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(body, bodyInfo), result, ct);
+
+    /// <summary>
+    /// Sends one logical request, retrying transient failures. A POST carries one Idempotency-Key on every
+    /// attempt, so a server that honours it never creates an object twice when an answer is lost.
+    /// </summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result, CancellationToken ct)
+    {
+        var what = method.Method + " " + path;
+        var idempotencyKey = method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
+        for (var attempt = 0; ; attempt++)
+        {
+            TimeSpan? serverDelay = null;
+            OaiApiException failure;
+            try
+            {
+                return await SendOnceAsync(method, path, body, idempotencyKey, result, what, ct).ConfigureAwait(false);
+            }
+            catch (OaiApiException ex) when (IsRetryable(ex) && attempt < _session.MaxRetries)
+            {
+                failure = ex;
+                serverDelay = ex.Data["RetryAfter"] as TimeSpan?;
+            }
+            var delay = RetryDelay(attempt + 1, serverDelay);
+            OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Retrying {what} (attempt {attempt + 2} of {_session.MaxRetries + 1}) in {delay.TotalMilliseconds:0} ms: {failure.Message}"));
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> SendOnceAsync<T>(HttpMethod method, string path, byte[]? body, string? idempotencyKey,
+        JsonTypeInfo<T> result, string what, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, _base + path);
+        ApplyHeaders(request, idempotencyKey);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = s_json;
+            OaiLog.Debug("Request body: " + Encoding.UTF8.GetString(body));
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
+        var watch = Stopwatch.StartNew();
+        OaiLog.Verbose($"{method.Method} {request.RequestUri}");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new OaiApiException(OaiErrorKind.Timeout,
+                $"{what} did not answer within {_session.TimeoutSec} s (the session's per-request timeout).");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex);
+        }
+
+        using (response)
+        {
+            var requestId = HeaderValue(response, "x-request-id");
+            OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await ErrorFromResponseAsync(response, what, requestId, timeout.Token).ConfigureAwait(false);
+            }
+
+            try
+            {
+                var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                var value = await JsonSerializer.DeserializeAsync(stream, result, timeout.Token).ConfigureAwait(false);
+                return value ?? throw new JsonException("The body was JSON null.");
+            }
+            catch (JsonException ex)
+            {
+                throw new OaiApiException(OaiErrorKind.Protocol,
+                    $"The answer to {what} is not the JSON this module expects: {ex.Message}{RequestSuffix(requestId)}", ex)
+                { StatusCode = (int)response.StatusCode, RequestId = requestId, Request = what };
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new OaiApiException(OaiErrorKind.Timeout,
+                    $"{what} did not finish sending its answer within {_session.TimeoutSec} s.{RequestSuffix(requestId)}")
+                { RequestId = requestId, Request = what };
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                throw new OaiApiException(OaiErrorKind.Connection,
+                    $"The answer to {what} broke off: {ex.Message}{RequestSuffix(requestId)}", ex)
+                { RequestId = requestId, Request = what };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Walks a cursor-paged list (after / has_more), yielding each item as its page arrives so the
+    /// pipeline sees the first object after the first page and memory stays flat in the list's length.
+    /// </summary>
+    public async IAsyncEnumerable<TItem> ListAsync<TPage, TItem>(string path, OaiQuery query, JsonTypeInfo<TPage> pageInfo,
+        Func<TPage, IReadOnlyList<TItem>?> items, Func<TPage, bool> hasMore, Func<TPage, string?> lastId,
+        int? first, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var remaining = first ?? int.MaxValue;
+        if (remaining <= 0) yield break;
+        while (true)
+        {
+            var page = await GetAsync(path + query.ToString(), pageInfo, ct).ConfigureAwait(false);
+            var list = items(page) ?? Array.Empty<TItem>();
+            foreach (var item in list)
+            {
+                yield return item;
+                if (--remaining == 0) yield break;
+            }
+            var next = lastId(page);
+            if (!hasMore(page) || list.Count == 0 || string.IsNullOrEmpty(next)) yield break;
+            query.Set("after", next);
+        }
+    }
+
+    private void ApplyHeaders(HttpRequestMessage request, string? idempotencyKey)
+    {
+        var headers = request.Headers;
+        var auth = _session.AuthorizationHeader;
+        if (auth is not null) headers.TryAddWithoutValidation("Authorization", auth);
+        headers.TryAddWithoutValidation("User-Agent", s_userAgent);
+        headers.TryAddWithoutValidation("Accept", "application/json");
+        if (!string.IsNullOrEmpty(_session.Organization)) headers.TryAddWithoutValidation("OpenAI-Organization", _session.Organization);
+        if (!string.IsNullOrEmpty(_session.Project)) headers.TryAddWithoutValidation("OpenAI-Project", _session.Project);
+        if (idempotencyKey is not null) headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+        foreach (var h in _extraHeaders) headers.TryAddWithoutValidation(h.Key, h.Value);
+    }
+
+    private static async Task<OaiApiException> ErrorFromResponseAsync(HttpResponseMessage response, string what, string? requestId, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        string text;
+        try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
+        catch (Exception readError) when (readError is HttpRequestException or IOException or OperationCanceledException) { text = ""; }
+
+        ApiError? error = null;
+        if (text.Length > 0)
+        {
+            try
+            {
+                // The API wraps errors as {"error": {...}}; a few spec'd 404s are the bare object.
+                var envelope = JsonSerializer.Deserialize(text, WireJson.Default.ApiErrorEnvelope);
+                error = envelope?.Error ?? JsonSerializer.Deserialize(text, WireJson.Default.ApiError);
+            }
+            catch (JsonException) { }
+        }
+
+        var apiMessage = error?.Message;
+        if (string.IsNullOrWhiteSpace(apiMessage))
+        {
+            apiMessage = text.Length is > 0 and <= 300 && !text.TrimStart().StartsWith('<') ? text.Trim() : response.ReasonPhrase ?? "no message";
+        }
+        var label = error?.Type ?? error?.Code;
+        if (error?.Type is not null && error.Code is not null) label = $"{error.Type}: {error.Code}";
+        var message = $"HTTP {status}{(label is null ? "" : $" ({label})")}: {apiMessage} [{what}{(requestId is null ? "" : ", request " + requestId)}]";
+
+        var ex = new OaiApiException(OaiApiException.KindFromStatus(status), message)
+        {
+            StatusCode = status,
+            ErrorType = error?.Type,
+            ErrorCode = error?.Code,
+            Param = error?.Param,
+            ApiMessage = apiMessage,
+            RequestId = requestId,
+            Request = what,
+        };
+        var retryAfter = RetryAfter(response);
+        if (retryAfter is not null) ex.Data["RetryAfter"] = retryAfter;
+        return ex;
+    }
+
+    internal static bool IsRetryable(OaiApiException ex) => ex.Kind switch
+    {
+        OaiErrorKind.Connection or OaiErrorKind.Timeout => true,
+        _ => ex.StatusCode is 408 or 409 or 429 or 500 or 502 or 503 or 504,
+    };
+
+    /// <summary>retry-after-ms wins over Retry-After (seconds or an HTTP date); both are the server's word.</summary>
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var ms = HeaderValue(response, "retry-after-ms");
+        if (ms is not null && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m >= 0)
+            return TimeSpan.FromMilliseconds(m);
+        var ra = response.Headers.RetryAfter;
+        if (ra?.Delta is { } d) return d;
+        if (ra?.Date is { } date) return date - DateTimeOffset.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        return null;
+    }
+
+    /// <summary>Exponential backoff with jitter (0.5 s doubling to 8 s); a server's Retry-After wins up to 60 s.</summary>
+    internal static TimeSpan DefaultRetryDelay(int attempt, TimeSpan? serverDelay)
+    {
+        if (serverDelay is { } s && s >= TimeSpan.Zero && s <= TimeSpan.FromSeconds(60)) return s;
+        var seconds = Math.Min(0.5 * Math.Pow(2, attempt - 1), 8.0);
+        return TimeSpan.FromSeconds(seconds * (1 - 0.25 * Random.Shared.NextDouble()));
+    }
+
+    private static string? HeaderValue(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    private static string RequestSuffix(string? requestId) => requestId is null ? "" : $" (request {requestId})";
+
+    private static string BuildUserAgent()
+    {
+        var version = typeof(OaiClient).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        return $"PSAssistants/{version} (.NET {Environment.Version}; {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Replace('(', '[').Replace(')', ']')})";
+    }
+}
+
+/// <summary>A small ordered query string builder; values are escaped, names are ours.</summary>
+internal sealed class OaiQuery
+{
+    private readonly List<KeyValuePair<string, string>> _pairs = new();
+
+    public OaiQuery Set(string name, string? value)
+    {
+        _pairs.RemoveAll(p => p.Key == name);
+        if (value is not null) _pairs.Add(new(name, value));
+        return this;
+    }
+
+    public OaiQuery Set(string name, int? value) => Set(name, value?.ToString(CultureInfo.InvariantCulture));
+
+    public override string ToString()
+    {
+        if (_pairs.Count == 0) return "";
+        var sb = new StringBuilder("?");
+        foreach (var (k, v) in _pairs)
+        {
+            if (sb.Length > 1) sb.Append('&');
+            sb.Append(k).Append('=').Append(Uri.EscapeDataString(v));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,20 @@
+namespace PSAssistants.Client;
+
+/// <summary>
+/// The kinds of failure a runbook can branch on. Each maps to one stable ErrorId and one
+/// ErrorCategory in the cmdlet layer (see OaiCmdlet.ToErrorRecord).
+/// </summary>
+public enum OaiErrorKind
+{
+    InvalidRequest,
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    Conflict,
+    RateLimit,
+    Server,
+    Timeout,
+    Connection,
+    Protocol,
+    NotSupported,
+}

@@ -1,0 +1,27 @@
+namespace PSAssistants.Client;
+
+/// <summary>
+/// Where the client layer writes its diagnostics. The cmdlet that starts an operation sets a sink
+/// for the duration of its call (the value flows through awaits) and drains it on the pipeline thread,
+/// because Write-Verbose may only be called from there.
+/// </summary>
+internal interface IOaiLogSink
+{
+    void Verbose(string message);
+    void Debug(string message);
+}
+
+internal static class OaiLog
+{
+    private static readonly AsyncLocal<IOaiLogSink?> s_current = new();
+
+    public static IOaiLogSink? Current
+    {
+        get => s_current.Value;
+        set => s_current.Value = value;
+    }
+
+    public static void Verbose(string message) => s_current.Value?.Verbose(message);
+
+    public static void Debug(string message) => s_current.Value?.Debug(message);
+}

@@ -1,0 +1,12 @@
+using System.Management.Automation;
+using PSAssistants.Client;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Forgets the default session; the next cmdlet builds a new one from the environment.</summary>
+[Cmdlet(VerbsCommunications.Disconnect, "OaiService")]
+[OutputType(typeof(void))]
+public sealed class DisconnectOaiServiceCommand : OaiCmdlet
+{
+    protected override void ProcessItem() => OaiSessions.SetDefault(null);
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Gets one assistant by id, or lists assistants.</summary>
+[Cmdlet(VerbsCommon.Get, "OaiAssistant", DefaultParameterSetName = ListSet)]
+[OutputType(typeof(OaiAssistant))]
+public sealed class GetOaiAssistantCommand : OaiApiCmdlet
+{
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("AssistantId")]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary>Only assistants whose name matches this wildcard pattern.</summary>
+    [Parameter(ParameterSetName = ListSet, Position = 0)]
+    [SupportsWildcards]
+    public string? Name { get; set; }
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateSet("asc", "desc")]
+    public string Order { get; set; } = "desc";
+
+    protected override void ProcessItem()
+    {
+        var adapter = Adapter;
+        if (ParameterSetName == IdSet)
+        {
+            foreach (var id in Id)
+            {
+                WriteObject(Await(ct => adapter.GetAssistantAsync(id, ct)));
+            }
+            return;
+        }
+
+        var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+        // With a name filter, -First counts matches, so the listing itself is not capped.
+        var options = new ListOptions { Order = Order, First = pattern is null ? First : null };
+        var matched = 0;
+        WriteEach(adapter.ListAssistantsAsync(options, StopToken),
+            a => (pattern is null || pattern.IsMatch(a.Name ?? "")) && (pattern is null || First is null || ++matched <= First));
+    }
+}

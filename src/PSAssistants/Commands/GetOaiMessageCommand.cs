@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Lists a thread's messages, oldest first across pages, or only those a run produced when a run is
+/// piped in or -RunId is given. -Id gets one message.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "OaiMessage", DefaultParameterSetName = ListSet)]
+[OutputType(typeof(OaiMessage))]
+public sealed class GetOaiMessageCommand : OaiApiCmdlet
+{
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    /// <summary>A thread id, or an object that carries one; a run object narrows the list to that run.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("ThreadId", "Run")]
+    [ValidateNotNull]
+    public object Thread { get; set; } = null!;
+
+    [Parameter(ParameterSetName = IdSet, Mandatory = true)]
+    [Alias("MessageId")]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = "";
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string? RunId { get; set; }
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    /// <summary>asc (oldest first, the default) or desc (newest first).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateSet("asc", "desc")]
+    public string Order { get; set; } = "asc";
+
+    protected override void ProcessItem()
+    {
+        var threadId = InputResolver.ThreadId(Thread);
+        var adapter = Adapter;
+        if (ParameterSetName == IdSet)
+        {
+            WriteObject(Await(ct => adapter.GetMessageAsync(threadId, Id, ct)));
+            return;
+        }
+        var runId = RunId ?? InputResolver.AsRun(Thread)?.Id;
+        WriteEach(adapter.ListMessagesAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+    }
+}

@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Gets a run (fresh from the server), or lists the runs of a thread.</summary>
+[Cmdlet(VerbsCommon.Get, "OaiRun")]
+[OutputType(typeof(OaiRun))]
+public sealed class GetOaiRunCommand : OaiApiCmdlet
+{
+    /// <summary>A thread id or an object that carries one; a run object gets that run.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("ThreadId", "Run")]
+    [ValidateNotNull]
+    public object Thread { get; set; } = null!;
+
+    [Parameter(Position = 1)]
+    [Alias("RunId")]
+    [ValidateNotNullOrEmpty]
+    public string? Id { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    [ValidateSet("asc", "desc")]
+    public string Order { get; set; } = "desc";
+
+    protected override void ProcessItem()
+    {
+        var threadId = InputResolver.ThreadId(Thread);
+        var runId = Id ?? InputResolver.AsRun(Thread)?.Id;
+        var adapter = Adapter;
+        if (runId is not null)
+        {
+            WriteObject(Await(ct => adapter.GetRunAsync(threadId, runId, ct)));
+            return;
+        }
+        WriteEach(adapter.ListRunsAsync(threadId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Turns what arrives on the pipeline or in a parameter into ids: any object that carries a thread
+/// (a thread, a message, a run) or an id string targets that thread; a run targets that run.
+/// </summary>
+internal static class InputResolver
+{
+    public static object? Unwrap(object? value) => value is PSObject pso ? pso.BaseObject : value;
+
+    public static string ThreadId(object? input) => Unwrap(input) switch
+    {
+        OaiThread t => t.Id,
+        OaiMessage m => m.ThreadId,
+        OaiRun r => r.ThreadId,
+        string s when s.Length > 0 => s,
+        _ => Property(input, "ThreadId") ?? Property(input, "thread_id")
+             ?? throw new ArgumentException($"Cannot tell a thread from {Describe(input)}: pass a thread, message or run object, or a thread id."),
+    };
+
+    public static string AssistantId(object? input) => Unwrap(input) switch
+    {
+        OaiAssistant a => a.Id,
+        OaiRun r when r.AssistantId is not null => r.AssistantId,
+        string s when s.Length > 0 => s,
+        _ => Property(input, "AssistantId") ?? Property(input, "Id")
+             ?? throw new ArgumentException($"Cannot tell an assistant from {Describe(input)}: pass an assistant object or an assistant id."),
+    };
+
+    public static OaiRun? AsRun(object? input) => Unwrap(input) as OaiRun;
+
+    private static string? Property(object? input, string name) =>
+        input is PSObject pso && pso.Properties[name]?.Value is { } v && v.ToString() is { Length: > 0 } s ? s : null;
+
+    private static string Describe(object? input) => Unwrap(input) is { } o ? $"a {o.GetType().Name} ('{o}')" : "nothing";
+}

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Creates an assistant: a model with instructions and tools.</summary>
+[Cmdlet(VerbsCommon.New, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(OaiAssistant))]
+public sealed class NewOaiAssistantCommand : OaiApiCmdlet
+{
+    [Parameter(Position = 0)]
+    [ValidateLength(1, 256)]
+    public string? Name { get; set; }
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string Model { get; set; } = "";
+
+    [Parameter]
+    [ValidateLength(0, 256000)]
+    public string? Instructions { get; set; }
+
+    [Parameter]
+    [ValidateLength(0, 512)]
+    public string? Description { get; set; }
+
+    /// <summary>Tools by name (code_interpreter, file_search) or as OaiTool objects.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(ToolNameCompleter))]
+    public object[]? Tool { get; set; }
+
+    [Parameter]
+    public Hashtable? Metadata { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 2.0)]
+    public double? Temperature { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? TopP { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var options = new AssistantCreateOptions
+        {
+            Model = Model,
+            Name = Name,
+            Description = Description,
+            Instructions = Instructions,
+            Tools = ToolNameCompleter.ToTools(Tool),
+            Metadata = OaiMetadata.FromHashtable(Metadata),
+            Temperature = Temperature,
+            TopP = TopP,
+        };
+        if (!ShouldProcess(Name ?? Model, "Create assistant")) return;
+        var adapter = Adapter;
+        WriteObject(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+    }
+}
+
+/// <summary>Completes and converts the built-in tool names.</summary>
+public sealed class ToolNameCompleter : IArgumentCompleter
+{
+    internal static readonly string[] BuiltIn = { "code_interpreter", "file_search" };
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        BuiltIn.Where(n => n.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
+               .Select(n => new CompletionResult(n));
+
+    internal static IReadOnlyList<OaiTool> ToTools(object[]? tools)
+    {
+        if (tools is null) return Array.Empty<OaiTool>();
+        var result = new List<OaiTool>(tools.Length);
+        foreach (var item in tools)
+        {
+            switch (InputResolver.Unwrap(item))
+            {
+                case OaiTool t:
+                    result.Add(t);
+                    break;
+                case string s when BuiltIn.Contains(s, StringComparer.OrdinalIgnoreCase):
+                    result.Add(new OaiTool(s.ToLowerInvariant()));
+                    break;
+                default:
+                    throw new ArgumentException($"'{item}' is not a tool: use {string.Join(" or ", BuiltIn)}, or a tool object.");
+            }
+        }
+        return result;
+    }
+}

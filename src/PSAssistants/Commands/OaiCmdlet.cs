@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using PSAssistants.Client;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Base of every cmdlet: owns the cancellation token (cancelled by Ctrl+C through StopProcessing),
+/// runs async client calls while relaying their Verbose/Debug text on the pipeline thread, and turns
+/// client failures into ErrorRecords with stable ids.
+/// </summary>
+public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<(bool Verbose, string Text)> _log = new();
+    private readonly AutoResetEvent _signal = new(false);
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken StopToken => _stop.Token;
+
+    protected override void StopProcessing()
+    {
+        _stop.Cancel();
+        _signal.Set();
+    }
+
+    /// <summary>The cmdlet's work for one pipeline input; failures of this item become ErrorRecords.</summary>
+    protected abstract void ProcessItem();
+
+    protected sealed override void ProcessRecord()
+    {
+        try
+        {
+            ProcessItem();
+        }
+        catch (OaiApiException ex)
+        {
+            WriteError(ToErrorRecord(ex, null));
+        }
+        catch (ArgumentException ex)
+        {
+            WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Runs an async operation to completion on the pipeline thread, relaying its log as it goes.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> operation)
+    {
+        var previous = OaiLog.Current;
+        OaiLog.Current = this;
+        Task<T> task;
+        try { task = operation(_stop.Token); }
+        finally { OaiLog.Current = previous; }
+
+        if (!task.IsCompleted)
+        {
+            task.ContinueWith(static (_, s) => ((AutoResetEvent)s!).Set(), _signal, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            while (!task.IsCompleted)
+            {
+                _signal.WaitOne();
+                DrainLog();
+            }
+        }
+        DrainLog();
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void Await(Func<CancellationToken, Task> operation) =>
+        Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
+
+    /// <summary>Writes each item of a paged list as it arrives, so the pipeline sees objects page by page.</summary>
+    protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null)
+    {
+        var e = Await(_ => Task.FromResult(source.GetAsyncEnumerator(_stop.Token)));
+        try
+        {
+            while (Await(_ => e.MoveNextAsync().AsTask()))
+            {
+                if (filter is null || filter(e.Current)) WriteObject(e.Current);
+            }
+        }
+        finally
+        {
+            Await(_ => e.DisposeAsync().AsTask());
+        }
+    }
+
+    void IOaiLogSink.Verbose(string message)
+    {
+        _log.Enqueue((true, message));
+        _signal.Set();
+    }
+
+    void IOaiLogSink.Debug(string message)
+    {
+        _log.Enqueue((false, message));
+        _signal.Set();
+    }
+
+    private void DrainLog()
+    {
+        while (_log.TryDequeue(out var entry))
+        {
+            if (entry.Verbose) WriteVerbose(entry.Text);
+            else WriteDebug(entry.Text);
+        }
+    }
+
+    /// <summary>Stable ErrorIds and categories per kind of failure, so runbooks can branch on them.</summary>
+    internal static ErrorRecord ToErrorRecord(OaiApiException ex, object? target)
+    {
+        var (id, category) = ex.Kind switch
+        {
+            OaiErrorKind.InvalidRequest when ex.ErrorCode == "invalid_id" => ("OaiInvalidId", ErrorCategory.InvalidArgument),
+            OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
+            OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
+            OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),
+            OaiErrorKind.NotFound => ("OaiNotFound", ErrorCategory.ObjectNotFound),
+            OaiErrorKind.Conflict => ("OaiConflict", ErrorCategory.ResourceExists),
+            OaiErrorKind.RateLimit => ("OaiRateLimited", ErrorCategory.LimitsExceeded),
+            OaiErrorKind.Server => ("OaiServerError", ErrorCategory.ConnectionError),
+            OaiErrorKind.Timeout => ("OaiTimeout", ErrorCategory.OperationTimeout),
+            OaiErrorKind.Connection => ("OaiConnectionFailed", ErrorCategory.ConnectionError),
+            OaiErrorKind.Protocol => ("OaiProtocolError", ErrorCategory.ProtocolError),
+            OaiErrorKind.NotSupported => ("OaiNotSupported", ErrorCategory.NotImplemented),
+            _ => ("OaiError", ErrorCategory.NotSpecified),
+        };
+        var record = new ErrorRecord(ex, id, category, target);
+        var advice = ex.Kind switch
+        {
+            OaiErrorKind.Authentication => "Check the API key: set $env:OPENAI_API_KEY or run Connect-OaiService -ApiKey.",
+            OaiErrorKind.RateLimit => "Wait and try again, or raise the session's -MaxRetries.",
+            OaiErrorKind.Connection or OaiErrorKind.Server => "Try again later; the request was retried as the session allows.",
+            _ => null,
+        };
+        if (advice is not null) record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = advice };
+        return record;
+    }
+}

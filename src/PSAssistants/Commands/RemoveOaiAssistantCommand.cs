@@ -1,0 +1,23 @@
+using System.Management.Automation;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Deletes an assistant.</summary>
+[Cmdlet(VerbsCommon.Remove, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(void))]
+public sealed class RemoveOaiAssistantCommand : OaiApiCmdlet
+{
+    /// <summary>An assistant object or id.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("Id", "AssistantId")]
+    [ValidateNotNull]
+    public object Assistant { get; set; } = null!;
+
+    protected override void ProcessItem()
+    {
+        var id = InputResolver.AssistantId(Assistant);
+        if (!ShouldProcess(id, "Delete assistant")) return;
+        var adapter = Adapter;
+        Await(ct => adapter.DeleteAssistantAsync(id, ct));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections;
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
+[Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(OaiRun))]
+public sealed class StartOaiRunCommand : OaiApiCmdlet
+{
+    /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("ThreadId")]
+    [ValidateNotNull]
+    public object Thread { get; set; } = null!;
+
+    /// <summary>An assistant object or id.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [Alias("AssistantId")]
+    [ValidateNotNull]
+    public object Assistant { get; set; } = null!;
+
+    /// <summary>Replaces the assistant's instructions for this run.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Instructions { get; set; }
+
+    /// <summary>Appended to the instructions for this run.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AdditionalInstructions { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Model { get; set; }
+
+    [Parameter]
+    public Hashtable? Metadata { get; set; }
+
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>With -Wait: the longest to wait, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? TimeoutSec { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var threadId = InputResolver.ThreadId(Thread);
+        var assistant = InputResolver.Unwrap(Assistant) as OaiAssistant;
+        var options = new RunCreateOptions
+        {
+            AssistantId = InputResolver.AssistantId(Assistant),
+            Assistant = assistant,
+            Model = Model,
+            Instructions = Instructions,
+            AdditionalInstructions = AdditionalInstructions,
+            Metadata = OaiMetadata.FromHashtable(Metadata),
+        };
+        if (!ShouldProcess(threadId, $"Start run of assistant {options.AssistantId}")) return;
+        var adapter = Adapter;
+        var run = Await(ct => adapter.CreateRunAsync(threadId, options, ct));
+        if (Wait) run = WaitForRun(run, TimeoutSec) ?? run;
+        WriteObject(run);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Management.Automation;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Waits for a run to end (or to require action) and returns it.</summary>
+[Cmdlet(VerbsLifecycle.Wait, "OaiRun", DefaultParameterSetName = ObjectSet)]
+[OutputType(typeof(OaiRun))]
+public sealed class WaitOaiRunCommand : RunTargetCmdlet
+{
+    /// <summary>The longest to wait, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? TimeoutSec { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var (threadId, runId) = Target;
+        var adapter = Adapter;
+        var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
+        var done = WaitForRun(run, TimeoutSec);
+        if (done is not null) WriteObject(done);
+    }
+}

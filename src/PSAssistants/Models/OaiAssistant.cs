@@ -1,0 +1,39 @@
+namespace PSAssistants;
+
+/// <summary>An assistant: a model with instructions and tools. On Responses it is kept on the client.</summary>
+public sealed class OaiAssistant
+{
+    public string Id { get; internal set; } = "";
+    public string? Name { get; internal set; }
+    public string? Description { get; internal set; }
+    public string Model { get; internal set; } = "";
+    public string? Instructions { get; internal set; }
+    public IReadOnlyList<OaiTool> Tools { get; internal set; } = Array.Empty<OaiTool>();
+    public double? Temperature { get; internal set; }
+    public double? TopP { get; internal set; }
+    public DateTimeOffset CreatedAt { get; internal set; }
+    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+
+    public override string ToString() => Id;
+}
+
+/// <summary>A tool an assistant may use: code_interpreter, file_search or a function.</summary>
+public sealed class OaiTool
+{
+    public OaiTool(string type) => Type = type;
+
+    /// <summary>The API's tool type: code_interpreter, file_search or function.</summary>
+    public string Type { get; }
+
+    /// <summary>The function's name (function tools only).</summary>
+    public string? Name { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>The JSON schema of the function's parameters, as JSON text.</summary>
+    public string? ParametersJson { get; init; }
+
+    public bool? Strict { get; init; }
+
+    public override string ToString() => Name is null ? Type : $"{Type}:{Name}";
+}

@@ -1,0 +1,38 @@
+using System.Collections;
+using System.Collections.ObjectModel;
+
+namespace PSAssistants;
+
+/// <summary>Metadata maps: string to string, at most 16 pairs, keys up to 64 and values up to 512 characters.</summary>
+internal static class OaiMetadata
+{
+    public const int MaxPairs = 16;
+    public const int MaxKeyLength = 64;
+    public const int MaxValueLength = 512;
+
+    public static readonly IReadOnlyDictionary<string, string> Empty =
+        new ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+
+    public static IReadOnlyDictionary<string, string> From(IDictionary<string, string>? source) =>
+        source is null || source.Count == 0 ? Empty : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(source));
+
+    /// <summary>Converts a user's hashtable, refusing what the API would refuse, before any request.</summary>
+    public static Dictionary<string, string>? FromHashtable(IDictionary? table)
+    {
+        if (table is null) return null;
+        if (table.Count > MaxPairs)
+            throw new ArgumentException($"Metadata has {table.Count} pairs; the API allows at most {MaxPairs}.");
+        var result = new Dictionary<string, string>(table.Count, StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+        {
+            var key = entry.Key?.ToString() ?? "";
+            var value = entry.Value?.ToString() ?? "";
+            if (key.Length == 0 || key.Length > MaxKeyLength)
+                throw new ArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
+            if (value.Length > MaxValueLength)
+                throw new ArgumentException($"Metadata value of '{key}' is {value.Length} characters long; the API allows at most {MaxValueLength}.");
+            result[key] = value;
+        }
+        return result;
+    }
+}

@@ -1,0 +1,73 @@
+namespace PSAssistants;
+
+/// <summary>One run of an assistant on a thread (on Responses, a background response).</summary>
+public sealed class OaiRun
+{
+    public string Id { get; internal set; } = "";
+    public string ThreadId { get; internal set; } = "";
+    public string? AssistantId { get; internal set; }
+
+    /// <summary>
+    /// The API's status string: queued, in_progress, requires_action, cancelling, cancelled, failed,
+    /// completed, incomplete or expired.
+    /// </summary>
+    public string Status { get; internal set; } = "";
+
+    public string? Instructions { get; internal set; }
+    public string? Model { get; internal set; }
+    public DateTimeOffset CreatedAt { get; internal set; }
+    public DateTimeOffset? StartedAt { get; internal set; }
+    public DateTimeOffset? CompletedAt { get; internal set; }
+    public DateTimeOffset? CancelledAt { get; internal set; }
+    public DateTimeOffset? FailedAt { get; internal set; }
+    public DateTimeOffset? ExpiresAt { get; internal set; }
+    public OaiRunError? LastError { get; internal set; }
+    public string? IncompleteReason { get; internal set; }
+    public OaiUsage? Usage { get; internal set; }
+    public OaiRequiredAction? RequiredAction { get; internal set; }
+    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+
+    /// <summary>True once the run can change no more (completed, failed, cancelled, expired, incomplete).</summary>
+    public bool IsTerminal => IsTerminalStatus(Status);
+
+    public override string ToString() => Id;
+
+    internal static bool IsTerminalStatus(string status) =>
+        status is "completed" or "failed" or "cancelled" or "expired" or "incomplete";
+}
+
+public sealed class OaiRunError
+{
+    public string? Code { get; internal set; }
+    public string? Message { get; internal set; }
+
+    public override string ToString() => Code is null ? Message ?? "" : $"{Code}: {Message}";
+}
+
+public sealed class OaiUsage
+{
+    public long PromptTokens { get; internal set; }
+    public long CompletionTokens { get; internal set; }
+    public long TotalTokens { get; internal set; }
+
+    public override string ToString() => $"{TotalTokens} tokens ({PromptTokens} in, {CompletionTokens} out)";
+}
+
+/// <summary>What a run waits for in requires_action: tool calls to answer.</summary>
+public sealed class OaiRequiredAction
+{
+    public string Type { get; internal set; } = "submit_tool_outputs";
+    public IReadOnlyList<OaiToolCall> ToolCalls { get; internal set; } = Array.Empty<OaiToolCall>();
+}
+
+public sealed class OaiToolCall
+{
+    public string Id { get; internal set; } = "";
+    public string Type { get; internal set; } = "function";
+    public string? Name { get; internal set; }
+
+    /// <summary>The arguments as the model wrote them: a JSON object in text.</summary>
+    public string? Arguments { get; internal set; }
+
+    public override string ToString() => $"{Name}({Arguments})";
+}

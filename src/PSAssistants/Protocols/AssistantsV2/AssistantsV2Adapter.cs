@@ -1,0 +1,239 @@
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using PSAssistants.Client;
+using PSAssistants.Json;
+
+namespace PSAssistants.Protocols.AssistantsV2;
+
+/// <summary>
+/// Assistants v2 as the official reference describes it: every request of this protocol is built here.
+/// All requests carry OpenAI-Beta: assistants=v2, which the API demands though the spec leaves it out.
+/// </summary>
+internal sealed class AssistantsV2Adapter : IProtocolAdapter
+{
+    private static readonly AssistantsJson J = AssistantsJson.Default;
+    private readonly OaiClient _client;
+
+    public AssistantsV2Adapter(OaiSession session, HttpMessageInvoker http)
+    {
+        _client = new OaiClient(session, http, new KeyValuePair<string, string>("OpenAI-Beta", "assistants=v2"));
+    }
+
+    internal OaiClient Client => _client;
+
+    public OaiProtocol Protocol => OaiProtocol.Assistants;
+
+    #region Assistants
+
+    public async Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
+    {
+        var body = new CreateAssistantRequest
+        {
+            Model = o.Model,
+            Name = o.Name,
+            Description = o.Description,
+            Instructions = o.Instructions,
+            Tools = o.Tools.Count == 0 ? null : o.Tools.Select(ToWire).ToList(),
+            Metadata = o.Metadata,
+            Temperature = o.Temperature,
+            TopP = o.TopP,
+        };
+        return Map(await _client.PostAsync("/assistants", body, J.CreateAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
+    }
+
+    public async Task<OaiAssistant> GetAssistantAsync(string assistantId, CancellationToken ct) =>
+        Map(await _client.GetAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), J.AssistantObject, ct).ConfigureAwait(false));
+
+    public IAsyncEnumerable<OaiAssistant> ListAssistantsAsync(ListOptions options, CancellationToken ct) =>
+        List("/assistants", options, J.ListWireAssistantObject, Map, ct);
+
+    public Task DeleteAssistantAsync(string assistantId, CancellationToken ct) =>
+        _client.DeleteAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), WireJson.Default.DeletedWire, ct);
+
+    #endregion
+
+    #region Threads and messages
+
+    public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct) =>
+        Map(await _client.PostAsync("/threads", new CreateThreadRequest { Metadata = o.Metadata }, J.CreateThreadRequest, J.ThreadObject, ct).ConfigureAwait(false));
+
+    public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
+        Map(await _client.GetAsync(ThreadPath(threadId), J.ThreadObject, ct).ConfigureAwait(false));
+
+    public Task DeleteThreadAsync(string threadId, CancellationToken ct) =>
+        _client.DeleteAsync(ThreadPath(threadId), WireJson.Default.DeletedWire, ct);
+
+    public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
+    {
+        var body = new CreateMessageRequest { Role = o.Role, Content = o.Content, Metadata = o.Metadata };
+        return Map(await _client.PostAsync(ThreadPath(threadId) + "/messages", body, J.CreateMessageRequest, J.MessageObject, ct).ConfigureAwait(false));
+    }
+
+    public async Task<OaiMessage> GetMessageAsync(string threadId, string messageId, CancellationToken ct) =>
+        Map(await _client.GetAsync(ThreadPath(threadId) + "/messages/" + OaiId.Check(messageId, "message"), J.MessageObject, ct).ConfigureAwait(false));
+
+    public IAsyncEnumerable<OaiMessage> ListMessagesAsync(string threadId, string? runId, ListOptions options, CancellationToken ct)
+    {
+        var path = ThreadPath(threadId) + "/messages";
+        return List(path, options, J.ListWireMessageObject, Map, ct,
+            runId is null ? null : q => q.Set("run_id", OaiId.Check(runId, "run")));
+    }
+
+    #endregion
+
+    #region Runs
+
+    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
+    {
+        var body = new CreateRunRequest
+        {
+            AssistantId = OaiId.Check(o.AssistantId, "assistant"),
+            Model = o.Model,
+            Instructions = o.Instructions,
+            AdditionalInstructions = o.AdditionalInstructions,
+            Metadata = o.Metadata,
+        };
+        return Map(await _client.PostAsync(ThreadPath(threadId) + "/runs", body, J.CreateRunRequest, J.RunObject, ct).ConfigureAwait(false));
+    }
+
+    public async Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct) =>
+        Map(await _client.GetAsync(RunPath(threadId, runId), J.RunObject, ct).ConfigureAwait(false));
+
+    public IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct) =>
+        List(ThreadPath(threadId) + "/runs", options, J.ListWireRunObject, Map, ct);
+
+    public async Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct) =>
+        Map(await _client.PostAsync(RunPath(threadId, runId) + "/cancel", new EmptyBody(), J.EmptyBody, J.RunObject, ct).ConfigureAwait(false));
+
+    #endregion
+
+    #region Paths, paging and mapping
+
+    private static string ThreadPath(string threadId) => "/threads/" + OaiId.Check(threadId, "thread");
+
+    private static string RunPath(string threadId, string runId) => ThreadPath(threadId) + "/runs/" + OaiId.Check(runId, "run");
+
+    private IAsyncEnumerable<TModel> List<TWire, TModel>(string path, ListOptions options,
+        System.Text.Json.Serialization.Metadata.JsonTypeInfo<ListWire<TWire>> pageInfo, Func<TWire, TModel> map,
+        CancellationToken ct, Action<OaiQuery>? extra = null)
+    {
+        var query = new OaiQuery().Set("limit", options.PageSize).Set("order", options.Order);
+        if (options.After is not null) query.Set("after", OaiId.Check(options.After, "cursor"));
+        if (options.Before is not null) query.Set("before", OaiId.Check(options.Before, "cursor"));
+        extra?.Invoke(query);
+        return MapAsync(_client.ListAsync(path, query, pageInfo, p => p.Data, p => p.HasMore, p => p.LastId, options.First, ct), map, ct);
+    }
+
+    private static async IAsyncEnumerable<TModel> MapAsync<TWire, TModel>(IAsyncEnumerable<TWire> source, Func<TWire, TModel> map,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in source.WithCancellation(ct).ConfigureAwait(false)) yield return map(item);
+    }
+
+    private static DateTimeOffset Time(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
+
+    private static DateTimeOffset? Time(long? seconds) => seconds is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
+
+    private static ToolWire ToWire(OaiTool t) => new()
+    {
+        Type = t.Type,
+        Function = t.Type != "function" ? null : new FunctionWire
+        {
+            Name = t.Name ?? "",
+            Description = t.Description,
+            Parameters = t.ParametersJson is null ? null : System.Text.Json.JsonDocument.Parse(t.ParametersJson).RootElement.Clone(),
+            Strict = t.Strict,
+        },
+    };
+
+    private static OaiTool FromWire(ToolWire t) => new(t.Type)
+    {
+        Name = t.Function?.Name,
+        Description = t.Function?.Description,
+        ParametersJson = t.Function?.Parameters is { } p && p.ValueKind != System.Text.Json.JsonValueKind.Null ? p.GetRawText() : null,
+        Strict = t.Function?.Strict,
+    };
+
+    internal static OaiAssistant Map(AssistantObject a) => new()
+    {
+        Id = a.Id,
+        Name = a.Name,
+        Description = a.Description,
+        Model = a.Model ?? "",
+        Instructions = a.Instructions,
+        Tools = a.Tools?.Select(FromWire).ToArray() ?? Array.Empty<OaiTool>(),
+        Temperature = a.Temperature,
+        TopP = a.TopP,
+        CreatedAt = Time(a.CreatedAt),
+        Metadata = OaiMetadata.From(a.Metadata),
+    };
+
+    internal static OaiThread Map(ThreadObject t) => new()
+    {
+        Id = t.Id,
+        CreatedAt = Time(t.CreatedAt),
+        Metadata = OaiMetadata.From(t.Metadata),
+    };
+
+    internal static OaiMessage Map(MessageObject m)
+    {
+        var parts = m.Content?.Select(c => new OaiMessageContent(c.Type)
+        {
+            Text = c.Text?.Value,
+            FileId = c.ImageFile?.FileId,
+            ImageUrl = c.ImageUrl?.Url,
+            Refusal = c.Refusal,
+        }).ToArray() ?? Array.Empty<OaiMessageContent>();
+        return new OaiMessage
+        {
+            Id = m.Id,
+            ThreadId = m.ThreadId ?? "",
+            RunId = m.RunId,
+            AssistantId = m.AssistantId,
+            Role = m.Role ?? "",
+            Status = m.Status,
+            Content = parts,
+            Text = OaiMessage.JoinText(parts),
+            CreatedAt = Time(m.CreatedAt),
+            Metadata = OaiMetadata.From(m.Metadata),
+        };
+    }
+
+    internal static OaiRun Map(RunObject r) => new()
+    {
+        Id = r.Id,
+        ThreadId = r.ThreadId ?? "",
+        AssistantId = r.AssistantId,
+        Status = r.Status ?? "",
+        Instructions = r.Instructions,
+        Model = r.Model,
+        CreatedAt = Time(r.CreatedAt),
+        StartedAt = Time(r.StartedAt),
+        CompletedAt = Time(r.CompletedAt),
+        CancelledAt = Time(r.CancelledAt),
+        FailedAt = Time(r.FailedAt),
+        ExpiresAt = Time(r.ExpiresAt),
+        LastError = r.LastError is null ? null : new OaiRunError { Code = r.LastError.Code, Message = r.LastError.Message },
+        IncompleteReason = r.IncompleteDetails?.Reason,
+        Usage = r.Usage is null ? null : new OaiUsage
+        {
+            PromptTokens = r.Usage.PromptTokens,
+            CompletionTokens = r.Usage.CompletionTokens,
+            TotalTokens = r.Usage.TotalTokens,
+        },
+        RequiredAction = r.RequiredAction is null ? null : new OaiRequiredAction
+        {
+            Type = r.RequiredAction.Type ?? "submit_tool_outputs",
+            ToolCalls = r.RequiredAction.SubmitToolOutputs?.ToolCalls?.Select(c => new OaiToolCall
+            {
+                Id = c.Id,
+                Type = c.Type ?? "function",
+                Name = c.Function?.Name,
+                Arguments = c.Function?.Arguments,
+            }).ToArray() ?? Array.Empty<OaiToolCall>(),
+        },
+        Metadata = OaiMetadata.From(r.Metadata),
+    };
+
+    #endregion
+}

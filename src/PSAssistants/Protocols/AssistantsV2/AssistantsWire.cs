@@ -1,0 +1,207 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PSAssistants.Protocols.AssistantsV2;
+
+// Wire shapes of Assistants v2, named after the reference's schemas (AssistantObject, RunObject, ...).
+// Only the fields the module reads or writes are declared; unknown fields are ignored on read, so
+// servers that add fields stay readable.
+
+internal sealed class AssistantObject
+{
+    public string Id { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public List<ToolWire>? Tools { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+}
+
+internal sealed class ToolWire
+{
+    public string Type { get; set; } = "";
+    public FunctionWire? Function { get; set; }
+}
+
+internal sealed class FunctionWire
+{
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public JsonElement? Parameters { get; set; }
+    public bool? Strict { get; set; }
+}
+
+internal sealed class CreateAssistantRequest
+{
+    public string Model { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Instructions { get; set; }
+    public List<ToolWire>? Tools { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+}
+
+internal sealed class ThreadObject
+{
+    public string Id { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class CreateThreadRequest
+{
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class MessageObject
+{
+    public string Id { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public string? ThreadId { get; set; }
+    public string? Status { get; set; }
+    public string? Role { get; set; }
+    public List<MessageContentWire>? Content { get; set; }
+    public string? AssistantId { get; set; }
+    public string? RunId { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class MessageContentWire
+{
+    public string Type { get; set; } = "";
+    public TextWire? Text { get; set; }
+    public ImageFileWire? ImageFile { get; set; }
+    public ImageUrlWire? ImageUrl { get; set; }
+    public string? Refusal { get; set; }
+}
+
+internal sealed class TextWire
+{
+    public string? Value { get; set; }
+}
+
+internal sealed class ImageFileWire
+{
+    public string? FileId { get; set; }
+}
+
+internal sealed class ImageUrlWire
+{
+    public string? Url { get; set; }
+}
+
+internal sealed class CreateMessageRequest
+{
+    public string Role { get; set; } = "user";
+    public string Content { get; set; } = "";
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class RunObject
+{
+    public string Id { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public string? ThreadId { get; set; }
+    public string? AssistantId { get; set; }
+    public string? Status { get; set; }
+    public RequiredActionWire? RequiredAction { get; set; }
+    public LastErrorWire? LastError { get; set; }
+    public long? ExpiresAt { get; set; }
+    public long? StartedAt { get; set; }
+    public long? CancelledAt { get; set; }
+    public long? FailedAt { get; set; }
+    public long? CompletedAt { get; set; }
+    public IncompleteDetailsWire? IncompleteDetails { get; set; }
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+    public RunUsageWire? Usage { get; set; }
+}
+
+internal sealed class RequiredActionWire
+{
+    public string? Type { get; set; }
+    public SubmitToolOutputsWire? SubmitToolOutputs { get; set; }
+}
+
+internal sealed class SubmitToolOutputsWire
+{
+    public List<ToolCallWire>? ToolCalls { get; set; }
+}
+
+internal sealed class ToolCallWire
+{
+    public string Id { get; set; } = "";
+    public string? Type { get; set; }
+    public ToolCallFunctionWire? Function { get; set; }
+}
+
+internal sealed class ToolCallFunctionWire
+{
+    public string? Name { get; set; }
+    public string? Arguments { get; set; }
+}
+
+internal sealed class LastErrorWire
+{
+    public string? Code { get; set; }
+    public string? Message { get; set; }
+}
+
+internal sealed class IncompleteDetailsWire
+{
+    public string? Reason { get; set; }
+}
+
+internal sealed class RunUsageWire
+{
+    public long CompletionTokens { get; set; }
+    public long PromptTokens { get; set; }
+    public long TotalTokens { get; set; }
+}
+
+internal sealed class CreateRunRequest
+{
+    public string AssistantId { get; set; } = "";
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public string? AdditionalInstructions { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+}
+
+/// <summary>Every Assistants list: {object:"list", data, first_id, last_id, has_more}.</summary>
+internal sealed class ListWire<T>
+{
+    public List<T>? Data { get; set; }
+    public string? FirstId { get; set; }
+    public string? LastId { get; set; }
+    public bool HasMore { get; set; }
+}
+
+internal sealed class EmptyBody
+{
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AssistantObject))]
+[JsonSerializable(typeof(CreateAssistantRequest))]
+[JsonSerializable(typeof(ListWire<AssistantObject>))]
+[JsonSerializable(typeof(ThreadObject))]
+[JsonSerializable(typeof(CreateThreadRequest))]
+[JsonSerializable(typeof(MessageObject))]
+[JsonSerializable(typeof(CreateMessageRequest))]
+[JsonSerializable(typeof(ListWire<MessageObject>))]
+[JsonSerializable(typeof(RunObject))]
+[JsonSerializable(typeof(CreateRunRequest))]
+[JsonSerializable(typeof(ListWire<RunObject>))]
+[JsonSerializable(typeof(EmptyBody))]
+internal sealed partial class AssistantsJson : JsonSerializerContext
+{
+}

@@ -1,0 +1,90 @@
+using PSAssistants.Client;
+
+namespace PSAssistants.Protocols;
+
+/// <summary>
+/// What every cmdlet asks of a protocol. Each adapter turns these calls into its own wire format
+/// (Assistants v2 or Responses + Conversations) and its answers into the same model objects,
+/// so that a user's script does not change when the protocol does.
+/// </summary>
+internal interface IProtocolAdapter
+{
+    OaiProtocol Protocol { get; }
+
+    Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions options, CancellationToken ct);
+    Task<OaiAssistant> GetAssistantAsync(string assistantId, CancellationToken ct);
+    IAsyncEnumerable<OaiAssistant> ListAssistantsAsync(ListOptions options, CancellationToken ct);
+    Task DeleteAssistantAsync(string assistantId, CancellationToken ct);
+
+    Task<OaiThread> CreateThreadAsync(ThreadCreateOptions options, CancellationToken ct);
+    Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct);
+    Task DeleteThreadAsync(string threadId, CancellationToken ct);
+
+    Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions options, CancellationToken ct);
+    Task<OaiMessage> GetMessageAsync(string threadId, string messageId, CancellationToken ct);
+
+    /// <summary>Messages of a thread, or only those a run produced when <paramref name="runId"/> is set.</summary>
+    IAsyncEnumerable<OaiMessage> ListMessagesAsync(string threadId, string? runId, ListOptions options, CancellationToken ct);
+
+    Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions options, CancellationToken ct);
+    Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct);
+    IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct);
+    Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct);
+}
+
+internal static class ProtocolAdapters
+{
+    public static IProtocolAdapter Create(OaiSession session, System.Net.Http.HttpMessageInvoker http) => session.Protocol switch
+    {
+        OaiProtocol.Assistants => new AssistantsV2.AssistantsV2Adapter(session, http),
+        _ => throw new OaiApiException(OaiErrorKind.NotSupported,
+            $"The {session.Protocol} protocol is not available in this version of PSAssistants."),
+    };
+}
+
+/// <summary>Paging and ordering of a list. <see cref="First"/> caps how many items are returned in all.</summary>
+internal sealed class ListOptions
+{
+    public string Order { get; init; } = "asc";
+    public int? First { get; init; }
+    public string? After { get; init; }
+    public string? Before { get; init; }
+
+    /// <summary>Page size: as large as the API allows, unless fewer are wanted in all.</summary>
+    public int PageSize => First is { } f && f < 100 ? Math.Max(f, 1) : 100;
+}
+
+internal sealed class AssistantCreateOptions
+{
+    public required string Model { get; init; }
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public string? Instructions { get; init; }
+    public IReadOnlyList<OaiTool> Tools { get; init; } = Array.Empty<OaiTool>();
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
+}
+
+internal sealed class ThreadCreateOptions
+{
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+internal sealed class MessageCreateOptions
+{
+    public required string Content { get; init; }
+    public string Role { get; init; } = "user";
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
+
+internal sealed class RunCreateOptions
+{
+    /// <summary>The assistant: its id on Assistants v2; the full definition is used where known.</summary>
+    public required string AssistantId { get; init; }
+    public OaiAssistant? Assistant { get; init; }
+    public string? Model { get; init; }
+    public string? Instructions { get; init; }
+    public string? AdditionalInstructions { get; init; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+}
