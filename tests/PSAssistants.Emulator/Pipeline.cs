@@ -1,0 +1,262 @@
+// The request pipeline: request log, faults, auth, beta header, idempotency, routing, writing answers.
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace PSAssistants.Emulator;
+
+sealed class LogEntry
+{
+    public required string Method;
+    public required string Path;
+    public required string Query;
+    public required JsonObject Headers;
+    public required string Body;
+    public int Status;
+
+    public JsonObject ToJson() => new()
+    {
+        ["method"] = Method,
+        ["path"] = Path,
+        ["query"] = Query,
+        ["headers"] = Headers.DeepClone(),
+        ["body"] = Body,
+        ["status"] = Status,
+    };
+}
+
+sealed class FaultRule
+{
+    public string? Method;
+    public required Regex PathRegex;
+    public required string Action;
+    public int Status = 500;
+    public int? RetryAfter;
+    public int? RetryAfterMs;
+    public int DelayMs;
+    public int Remaining = 1;
+}
+
+sealed record StoredAnswer(int Status, string Body, string ContentType);
+
+static class Pipeline
+{
+    public static readonly object LogGate = new();
+    public static readonly List<LogEntry> RequestLog = [];
+    public static readonly List<FaultRule> Faults = [];
+    public static readonly Dictionary<string, StoredAnswer> Idempotency = [];
+    /// <summary>One-shot: the next stream closes abruptly after this many events.</summary>
+    public static int? CutStreamAfterEvents;
+
+    public static void ResetAll()
+    {
+        lock (LogGate)
+        {
+            RequestLog.Clear();
+            Faults.Clear();
+            Idempotency.Clear();
+            CutStreamAfterEvents = null;
+        }
+        lock (State.Gate) State.ResetAll();
+    }
+
+    public static int? TakeStreamCut()
+    {
+        lock (LogGate)
+        {
+            var n = CutStreamAfterEvents;
+            CutStreamAfterEvents = null;
+            return n;
+        }
+    }
+
+    static readonly string[] AssistantsRoots = ["assistants", "threads"];
+
+    public static async Task Handle(HttpContext ctx)
+    {
+        ctx.Response.Headers["x-request-id"] = Ids.RequestId();
+        var path = ctx.Request.Path.Value ?? "/";
+        if (path.StartsWith("/__emulator", StringComparison.Ordinal))
+        {
+            await Control.Handle(ctx, path);
+            return;
+        }
+
+        string body;
+        using (var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8))
+            body = await reader.ReadToEndAsync();
+        var headers = new JsonObject();
+        foreach (var h in ctx.Request.Headers)
+            headers[h.Key.ToLowerInvariant()] = h.Value.ToString();
+        var method = ctx.Request.Method.ToUpperInvariant();
+        var entry = new LogEntry
+        {
+            Method = method,
+            Path = path,
+            Query = ctx.Request.QueryString.HasValue ? ctx.Request.QueryString.Value!.TrimStart('?') : "",
+            Headers = headers,
+            Body = body,
+        };
+        lock (LogGate) RequestLog.Add(entry);
+
+        FaultRule? fault = null;
+        lock (LogGate)
+        {
+            fault = Faults.FirstOrDefault(f => (f.Method is null || string.Equals(f.Method, method, StringComparison.OrdinalIgnoreCase)) && f.PathRegex.IsMatch(path));
+            if (fault is not null && --fault.Remaining <= 0) Faults.Remove(fault);
+        }
+
+        try
+        {
+            switch (fault?.Action)
+            {
+                case "status":
+                {
+                    if (fault.RetryAfter is { } ra) ctx.Response.Headers["Retry-After"] = ra.ToString();
+                    if (fault.RetryAfterMs is { } ram) ctx.Response.Headers["retry-after-ms"] = ram.ToString();
+                    var (type, code, msg) = fault.Status switch
+                    {
+                        429 => ("requests", "rate_limit_exceeded", "Rate limit reached for requests (fault injected by the emulator). Please try again later."),
+                        >= 500 => ("server_error", (string?)null, "The server had an error while processing your request. Sorry about that! (fault injected by the emulator)"),
+                        _ => ("invalid_request_error", (string?)null, $"Fault injected by the emulator (status {fault.Status})."),
+                    };
+                    await WriteJson(ctx, fault.Status, ApiException.ErrorBody(msg, type, null, code));
+                    entry.Status = fault.Status;
+                    return;
+                }
+                case "drop_before":
+                    entry.Status = 0;
+                    ctx.Abort();
+                    return;
+                case "delay":
+                    await Task.Delay(fault.DelayMs, ctx.RequestAborted);
+                    break;
+            }
+
+            var (result, stored) = await Dispatch(ctx, method, path, body);
+            if (fault?.Action == "drop_after")
+            {
+                entry.Status = 0;
+                ctx.Abort();
+                return;
+            }
+            if (stored is not null)
+            {
+                entry.Status = stored.Status;
+                await WriteRaw(ctx, stored.Status, stored.Body, stored.ContentType, fault);
+                return;
+            }
+            switch (result)
+            {
+                case JsonResult j:
+                    entry.Status = j.Status;
+                    await WriteRaw(ctx, j.Status, Json.Text(j.Body), "application/json", fault);
+                    break;
+                case StreamResult s:
+                    entry.Status = 200;
+                    var w = new SseWriter(ctx, TakeStreamCut());
+                    try
+                    {
+                        await w.Start();
+                        await s.Run(w);
+                    }
+                    catch (OperationCanceledException) { entry.Status = 0; }
+                    catch (IOException) { entry.Status = 0; }
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            entry.Status = 0;
+        }
+    }
+
+    /// <summary>Auth, beta header, idempotency replay and routing. Returns either a result or a stored answer to replay.</summary>
+    static async Task<(Result? result, StoredAnswer? stored)> Dispatch(HttpContext ctx, string method, string path, string body)
+    {
+        Result result;
+        string? idemKey = method == "POST" && ctx.Request.Headers.TryGetValue("Idempotency-Key", out var ik) && !string.IsNullOrEmpty(ik) ? ik.ToString() : null;
+        try
+        {
+            CheckAuth(ctx);
+            var segs = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (segs.Length > 0 && segs[0] == "v1") segs = segs[1..];
+            if (segs.Length == 0) throw InvalidUrl(method, path);
+            if (AssistantsRoots.Contains(segs[0])) CheckBeta(ctx);
+            if (idemKey is not null)
+                lock (LogGate)
+                    if (Idempotency.TryGetValue(idemKey, out var prior))
+                    {
+                        ctx.Response.Headers["idempotent-replayed"] = "true";
+                        return (null, prior);
+                    }
+            var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body };
+            result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? throw InvalidUrl(method, path);
+        }
+        catch (ApiException e)
+        {
+            result = new JsonResult(e.Status, e.Body());
+        }
+        if (idemKey is not null && result is JsonResult jr && jr.Status < 500)
+            lock (LogGate) Idempotency.TryAdd(idemKey, new StoredAnswer(jr.Status, Json.Text(jr.Body), "application/json"));
+        await Task.CompletedTask;
+        return (result, null);
+    }
+
+    static ApiException InvalidUrl(string method, string path) =>
+        new(404, $"Invalid URL ({method} {path})");
+
+    static void CheckAuth(HttpContext ctx)
+    {
+        var auth = ctx.Request.Headers.Authorization.ToString();
+        string token = "";
+        if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = auth[7..].Trim();
+        if (token.Length == 0)
+            throw new ApiException(401,
+                "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), " +
+                "or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. " +
+                "You can obtain an API key from https://platform.openai.com/account/api-keys.",
+                null, "invalid_api_key");
+        if (token.StartsWith("sk-invalid", StringComparison.Ordinal))
+        {
+            var tail = token.Length > 8 ? token[^4..] : "";
+            throw new ApiException(401,
+                $"Incorrect API key provided: sk-****{tail}. You can find your API key at https://platform.openai.com/account/api-keys.",
+                null, "invalid_api_key");
+        }
+    }
+
+    static void CheckBeta(HttpContext ctx)
+    {
+        var beta = ctx.Request.Headers["OpenAI-Beta"].ToString();
+        if (!beta.Contains("assistants=v2", StringComparison.OrdinalIgnoreCase))
+            throw new ApiException(400,
+                "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the header 'OpenAI-Beta: assistants=v2'.",
+                null, "invalid_beta");
+    }
+
+    public static async Task WriteJson(HttpContext ctx, int status, JsonNode body) =>
+        await WriteRaw(ctx, status, Json.Text(body), "application/json", null);
+
+    static async Task WriteRaw(HttpContext ctx, int status, string text, string contentType, FaultRule? fault)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = contentType;
+        if (fault?.Action == "malformed_json")
+        {
+            ctx.Response.StatusCode = 200;
+            text = text.Length > 2 ? text[..(text.Length / 2)] + "\"}{,," : "{\"broken\": ";
+        }
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (fault?.Action == "truncate")
+        {
+            ctx.Response.ContentLength = bytes.Length + 64;
+            await ctx.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            await ctx.Response.Body.FlushAsync();
+            ctx.Abort();
+            return;
+        }
+        ctx.Response.ContentLength = bytes.Length;
+        await ctx.Response.Body.WriteAsync(bytes);
+    }
+}
