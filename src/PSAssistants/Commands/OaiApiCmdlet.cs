@@ -36,9 +36,10 @@ public abstract class OaiApiCmdlet : OaiCmdlet
     /// <summary>
     /// Polls a run until it is terminal or requires_action, with progress, a growing poll interval and an
     /// optional overall timeout. Transient failures of single polls do not end the wait. Failed and expired
-    /// runs are returned and also written as a non-terminating error, so -ErrorAction Stop stops a runbook.
+    /// runs, and a wait that timed out, return the run as last seen and also write a non-terminating error,
+    /// so a script can inspect the run and -ErrorAction Stop stops a runbook.
     /// </summary>
-    protected OaiRun? WaitForRun(OaiRun run, int? timeoutSec)
+    protected OaiRun WaitForRun(OaiRun run, int? timeoutSec)
     {
         var adapter = Adapter;
         var watch = Stopwatch.StartNew();
@@ -54,7 +55,7 @@ public abstract class OaiApiCmdlet : OaiCmdlet
                     WriteError(new ErrorRecord(
                         new TimeoutException($"Run {run.Id} of thread {run.ThreadId} was still '{run.Status}' after {timeoutSec} s; it goes on at the server (Stop-OaiRun cancels it)."),
                         "OaiRunWaitTimeout", ErrorCategory.OperationTimeout, run));
-                    return null;
+                    return run;
                 }
                 progress.StatusDescription = $"Status: {run.Status} ({watch.Elapsed.TotalSeconds:0} s)";
                 WriteProgress(progress);

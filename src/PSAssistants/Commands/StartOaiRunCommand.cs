@@ -62,7 +62,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
         if (!ShouldProcess(threadId, $"Start run of assistant {options.AssistantId}")) return;
         var adapter = Adapter;
         var run = Await(ct => adapter.CreateRunAsync(threadId, options, ct));
-        if (Wait) run = WaitForRun(run, TimeoutSec) ?? run;
+        if (Wait) run = WaitForRun(run, TimeoutSec);
         WriteObject(run);
     }
 }

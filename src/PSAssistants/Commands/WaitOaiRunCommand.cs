@@ -17,7 +17,6 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
         var (threadId, runId) = Target;
         var adapter = Adapter;
         var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
-        var done = WaitForRun(run, TimeoutSec);
-        if (done is not null) WriteObject(done);
+        WriteObject(WaitForRun(run, TimeoutSec));
     }
 }
