@@ -23,6 +23,12 @@ sealed class JsonResult(int status, JsonNode body) : Result
     public JsonNode Body { get; } = body;
 }
 
+/// <summary>An answer computed asynchronously (e.g. a non-background response that waits for completion).</summary>
+sealed class DeferredResult(Func<Task<Result>> run) : Result
+{
+    public Func<Task<Result>> Run { get; } = run;
+}
+
 /// <summary>A text/event-stream answer; the writer drives the stream itself.</summary>
 sealed class StreamResult(Func<SseWriter, Task> run) : Result
 {

@@ -192,6 +192,7 @@ static class Pipeline
                     }
             var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body };
             result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? throw InvalidUrl(method, path);
+            while (result is DeferredResult d) result = await d.Run();
         }
         catch (ApiException e)
         {
@@ -199,7 +200,6 @@ static class Pipeline
         }
         if (idemKey is not null && result is JsonResult jr && jr.Status < 500)
             lock (LogGate) Idempotency.TryAdd(idemKey, new StoredAnswer(jr.Status, Json.Text(jr.Body), "application/json"));
-        await Task.CompletedTask;
         return (result, null);
     }
 

@@ -122,7 +122,7 @@ static partial class StandInModel
             if (b > 0) sb.Append($" Subtract {N(b)} from both sides: {Term(a, v)} = {N(rhs)}.");
             else if (b < 0) sb.Append($" Add {N(-b)} to both sides: {Term(a, v)} = {N(rhs)}.");
             var x = rhs / a;
-            if (a != 1) sb.Append($" Then divide both sides by {N(a)}: {v} = {N(x)}.");
+            if (a != 1) sb.Append(b != 0 ? $" Then divide both sides by {N(a)}: {v} = {N(x)}." : $" Divide both sides by {N(a)}: {v} = {N(x)}.");
             sb.Append($" The answer is {v} = {N(x)}.");
             return sb.ToString();
         }

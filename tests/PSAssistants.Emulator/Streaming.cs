@@ -38,4 +38,7 @@ static partial class Streaming
 {
     public static Result AssistantRun(RunE run, ThreadE? createdThread, bool resumed = false) =>
         throw new ApiException(400, "Streaming is not implemented yet in the emulator.", "stream");
+
+    public static Result Response(ResponseE resp, long fromSeq) =>
+        throw new ApiException(400, "Streaming is not implemented yet in the emulator.", "stream");
 }
