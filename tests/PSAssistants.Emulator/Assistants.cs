@@ -979,7 +979,6 @@ static partial class AssistantsApi
             run.PromptTokens += quoted.Sum(q => StandInModel.Words(q.output));
             run.Plan = new ReplyOutcome(StandInModel.ToolReply(run.Instructions, quoted));
             run.PendingCalls = [];
-            run.ToolStep = null;
             run.Json["required_action"] = null;
             run.PhaseStartMs = nowMs;
             run.Status = "queued";

@@ -169,6 +169,13 @@ static class Pipeline
         {
             entry.Status = 0;
         }
+        catch (Exception ex) when (!ctx.Response.HasStarted)
+        {
+            // an emulator bug: answer like the real API's 500 and say what happened on stderr
+            Console.Error.WriteLine($"emulator error on {method} {path}: {ex}");
+            entry.Status = 500;
+            await WriteJson(ctx, 500, ApiException.ErrorBody("The server had an error while processing your request. Sorry about that!", "server_error", null, null));
+        }
     }
 
     /// <summary>Auth, beta header, idempotency replay and routing. Returns either a result or a stored answer to replay.</summary>
