@@ -126,7 +126,7 @@ public class RequestBuildingTests
     [Fact]
     public async Task A_base_uri_with_a_trailing_slash_does_not_double_the_slash()
     {
-        var session = OaiSessions.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://127.0.0.1:9/v1/"),
+        var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://127.0.0.1:9/v1/"),
             OaiProtocol.Assistants, "org-x", "proj-x", 30, 0, false);
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
@@ -139,7 +139,7 @@ public class RequestBuildingTests
     [Fact]
     public async Task A_base_uri_with_a_deeper_path_keeps_it()
     {
-        var session = OaiSessions.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://localhost:8080/openai/v1"),
+        var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://localhost:8080/openai/v1"),
             OaiProtocol.Assistants, "org-x", "proj-x", 30, 0, false);
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Run());

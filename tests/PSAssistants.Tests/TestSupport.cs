@@ -136,8 +136,16 @@ internal static class T
 
     public static readonly Uri Base = new("http://127.0.0.1:9/v1");
 
+    /// <summary>Never written: the Assistants protocol keeps assistants on the server.</summary>
+    public static readonly string UnusedStorePath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "psassistants-tests-unused", "assistants.json");
+
+    /// <summary>The one place the tests call OaiSessions.Create, so a change of its signature is one edit.</summary>
+    public static OaiSession Create(System.Security.SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
+        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp) =>
+        OaiSessions.Create(apiKey, baseUri, protocol, organization, project, timeoutSec, maxRetries, allowInsecureHttp, UnusedStorePath);
+
     public static OaiSession Session(string? organization = null, string? project = null, int timeoutSec = 30, int maxRetries = 2) =>
-        OaiSessions.Create(OaiSessions.ToSecureString(Key), Base, OaiProtocol.Assistants, organization, project, timeoutSec, maxRetries, false);
+        Create(OaiSessions.ToSecureString(Key), Base, OaiProtocol.Assistants, organization, project, timeoutSec, maxRetries, false);
 
     public static (AssistantsV2Adapter Adapter, FakeHandler Handler) Adapter(OaiSession? session = null)
     {
