@@ -179,10 +179,14 @@ static class Pipeline
     }
 
     /// <summary>Auth, beta header, idempotency replay and routing. Returns either a result or a stored answer to replay.</summary>
+    /// <summary>Requests with an Idempotency-Key that are still being worked on; a duplicate waits for the first.</summary>
+    static readonly Dictionary<string, TaskCompletionSource<StoredAnswer?>> InFlight = [];
+
     static async Task<(Result? result, StoredAnswer? stored)> Dispatch(HttpContext ctx, string method, string path, string body)
     {
         Result result;
         string? idemKey = method == "POST" && ctx.Request.Headers.TryGetValue("Idempotency-Key", out var ik) && !string.IsNullOrEmpty(ik) ? ik.ToString() : null;
+        TaskCompletionSource<StoredAnswer?>? mine = null;
         try
         {
             CheckAuth(ctx);
@@ -190,13 +194,26 @@ static class Pipeline
             if (segs.Length > 0 && segs[0] == "v1") segs = segs[1..];
             if (segs.Length == 0) throw InvalidUrl(method, path);
             if (AssistantsRoots.Contains(segs[0])) CheckBeta(ctx);
-            if (idemKey is not null)
+            while (idemKey is not null && mine is null)
+            {
+                Task<StoredAnswer?> other;
                 lock (LogGate)
+                {
                     if (Idempotency.TryGetValue(idemKey, out var prior))
                     {
                         ctx.Response.Headers["idempotent-replayed"] = "true";
                         return (null, prior);
                     }
+                    if (InFlight.TryGetValue(idemKey, out var tcs)) other = tcs.Task;
+                    else
+                    {
+                        mine = new TaskCompletionSource<StoredAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        InFlight[idemKey] = mine;
+                        break;
+                    }
+                }
+                await other; // then look again: replay its answer, or do the work if it stored none
+            }
             var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body };
             result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? throw InvalidUrl(method, path);
             while (result is DeferredResult d) result = await d.Run();
@@ -205,8 +222,26 @@ static class Pipeline
         {
             result = new JsonResult(e.Status, e.Body());
         }
-        if (idemKey is not null && result is JsonResult jr && jr.Status < 500)
-            lock (LogGate) Idempotency.TryAdd(idemKey, new StoredAnswer(jr.Status, Json.Text(jr.Body), "application/json"));
+        catch when (mine is not null)
+        {
+            lock (LogGate) InFlight.Remove(idemKey!);
+            mine.TrySetResult(null);
+            throw;
+        }
+        if (mine is not null)
+        {
+            StoredAnswer? toStore = null;
+            lock (LogGate)
+            {
+                if (result is JsonResult jr && jr.Status < 500)
+                {
+                    toStore = new StoredAnswer(jr.Status, Json.Text(jr.Body), "application/json");
+                    Idempotency.TryAdd(idemKey!, toStore);
+                }
+                InFlight.Remove(idemKey!);
+            }
+            mine.TrySetResult(toStore);
+        }
         return (result, null);
     }
 
