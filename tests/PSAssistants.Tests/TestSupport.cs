@@ -97,6 +97,8 @@ internal sealed class FakeHandler : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        // A real transport sends nothing once the caller has given up.
+        cancellationToken.ThrowIfCancellationRequested();
         var recorded = await RecordedRequest.FromAsync(request);
         Responder? responder;
         lock (_gate)
