@@ -521,7 +521,8 @@ static partial class ResponsesApi
                 input = [NormalizeItem(new JsonObject { ["role"] = "user", ["content"] = inputNode.GetValue<string>() }, "input")];
             else if (inputNode is JsonArray ia) input = NormalizeItems(ia, "input");
             else throw V.TypeErr("input", "a string or an array", inputNode);
-            if (input.Count == 0 && prompt is null) throw V.Missing("input");
+            // input may be left out when the context comes from a conversation, a previous response or a prompt
+            if (inputNode is null && prompt is null && conversationId is null && prevId is null) throw V.Missing("input");
 
             ConversationE? conversation = null;
             var history = new List<JsonObject>();
@@ -560,12 +561,14 @@ static partial class ResponsesApi
                 .Select(t => Json.Str(t["name"]) ?? "").ToHashSet();
             if (Json.Str(toolChoice) == "none") functionNames.Clear();
 
-            var outputs = input.Where(i => Json.Str(i["type"]) == "function_call_output").ToList();
+            // tool outputs that came after the last message (in this input or already in the conversation)
+            var lastMessage = all.FindLastIndex(i => Json.Str(i["type"]) == "message");
+            var outputs = all.Skip(lastMessage + 1).Where(i => Json.Str(i["type"]) == "function_call_output").ToList();
             var lastUser = input.LastOrDefault(i => Json.Str(i["type"]) == "message" && Json.Str(i["role"]) == "user")
                 ?? history.LastOrDefault(i => Json.Str(i["type"]) == "message" && Json.Str(i["role"]) == "user");
             var userText = lastUser is null ? "" : ItemText(lastUser);
             Outcome plan = outputs.Count > 0
-                ? new ReplyOutcome(StandInModel.ToolReply(instructions, outputs.Select(o => (callNames[Json.Str(o["call_id"]) ?? ""], ItemText(o)))))
+                ? new ReplyOutcome(StandInModel.ToolReply(instructions, outputs.Select(o => (callNames.GetValueOrDefault(Json.Str(o["call_id"]) ?? "", Json.Str(o["call_id"]) ?? ""), ItemText(o)))))
                 : StandInModel.Plan(instructions, userText, functionNames, allowExpire: false);
 
             var nowMs = Clock.NowMs();
