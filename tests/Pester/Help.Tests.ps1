@@ -1,0 +1,188 @@
+#Requires -Version 7.4
+<#
+    Help: every exported cmdlet has real help (from docs/en-US compiled into PSAssistants.dll-Help.xml), and
+    the project's own markdown-to-MAML converter (tools/ConvertTo-MamlHelp.ps1) produces help that Get-Help
+    shows properly. The per-cmdlet tests fail until the docs exist: that is the point of them.
+#>
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    # The contract is the manifest's list, not whatever the dll happens to contain.
+    $manifestPath = Join-Path (Get-OaiTestModulePath) 'PSAssistants.psd1'
+    if (-not (Test-Path $manifestPath)) { $manifestPath = Join-Path (Get-OaiTestRepoRoot) 'PSAssistants.psd1' }
+    $cmdlets = @((Import-PowerShellDataFile -LiteralPath $manifestPath).CmdletsToExport | ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-OaiTestModule
+    $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
+        [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+}
+
+Describe 'Help for <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        # Get-Help's objects only have the properties their MAML had: read them without tripping strict mode.
+        function Get-HelpProperty([object] $Object, [string] $Name) {
+            if ($null -ne $Object -and $Object.PSObject.Properties[$Name]) { $Object.$Name }
+        }
+        function Get-HelpText([object[]] $Paragraphs) {
+            (@($Paragraphs) | ForEach-Object { "$(Get-HelpProperty $_ 'Text')".Trim() } | Where-Object { $_ }) -join "`n"
+        }
+
+        $command = Get-Command -Name $Name -Module PSAssistants -CommandType Cmdlet -ErrorAction Ignore
+        $help = if ($command) { Get-Help -Name $Name -Full -ErrorAction Ignore } else { $null }
+        # Without a MAML entry Get-Help still answers, with the syntax line as the synopsis and no description.
+        $synopsis = "$(Get-HelpProperty $help 'Synopsis')".Trim()
+        $hasMaml = $synopsis -and $synopsis -notmatch "^$([regex]::Escape($Name))(\s|$)"
+    }
+
+    It 'is a cmdlet of the module' {
+        $command | Should -Not -BeNullOrEmpty -Because "$Name is in CmdletsToExport"
+    }
+
+    It 'has a synopsis' {
+        $hasMaml | Should -BeTrue -Because "docs/en-US/$Name.md must exist and compile into PSAssistants.dll-Help.xml"
+    }
+
+    It 'has a description' {
+        Get-HelpText (Get-HelpProperty $help 'description') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least one example with code' {
+        $examples = @(Get-HelpProperty (Get-HelpProperty $help 'examples') 'example')
+        $examples.Count | Should -BeGreaterOrEqual 1
+        foreach ($example in $examples) {
+            "$(Get-HelpProperty $example 'code')".Trim() | Should -Not -BeNullOrEmpty -Because (Get-HelpProperty $example 'title')
+        }
+    }
+
+    It 'describes every parameter' {
+        $command | Should -Not -BeNullOrEmpty
+        $documented = @{}
+        foreach ($parameter in @(Get-HelpProperty (Get-HelpProperty $help 'parameters') 'parameter')) {
+            $documented[$parameter.name] = Get-HelpText (Get-HelpProperty $parameter 'description')
+        }
+        $missing = @($command.Parameters.Keys | Where-Object { $_ -notin $commonParameters } | Where-Object {
+                -not $documented.ContainsKey($_) -or -not $documented[$_]
+            } | ForEach-Object { "-$_" })
+        $missing | Should -BeNullOrEmpty -Because 'every parameter needs a description in the PARAMETERS section'
+    }
+
+    It 'has no platyPS placeholders left' {
+        $text = if ($help) { $help | Out-String -Width 400 } else { '' }
+        $text | Should -Not -Match '\{\{.*\}\}'
+    }
+}
+
+Describe 'tools/ConvertTo-MamlHelp.ps1' {
+    BeforeAll {
+        $repoRoot = Get-OaiTestRepoRoot
+        $samples = Join-Path $repoRoot 'tools/tests-data'
+        $moduleDir = Join-Path $TestDrive 'HelpSample'
+        $helpDir = Join-Path $moduleDir 'en-US'
+        $written = @(& (Join-Path $repoRoot 'tools/ConvertTo-MamlHelp.ps1') -Path $samples -OutputPath $helpDir -WarningAction SilentlyContinue)
+
+        # Functions with an .ExternalHelp comment use MAML exactly like a binary cmdlet does. They run in a
+        # fresh pwsh because their names are the module's cmdlet names.
+        Set-Content -LiteralPath (Join-Path $moduleDir 'HelpSample.psm1') -Value @'
+function Get-OaiSession {
+    # .ExternalHelp PSAssistants.dll-Help.xml
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] [SupportsWildcards()] [Alias('SessionName')] [string] $Name)
+}
+function Get-OaiAssistant {
+    # .ExternalHelp PSAssistants.dll-Help.xml
+    [CmdletBinding(DefaultParameterSetName = 'List')]
+    param(
+        [Parameter(ParameterSetName = 'ById', Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('AssistantId')] [string[]] $Id,
+        [Parameter(ParameterSetName = 'List')] [int] $Limit = 20,
+        [Parameter(ParameterSetName = 'List')] [ValidateSet('asc', 'desc')] [string] $Order = 'desc',
+        [Parameter(ParameterSetName = 'List')] [switch] $All,
+        [object] $Session
+    )
+}
+'@
+        $probe = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$((Join-Path $moduleDir 'HelpSample.psm1') -replace "'", "''")'
+`$help = Get-Help Get-OaiAssistant -Full
+[pscustomobject]@{
+    Synopsis     = `$help.Synopsis
+    Description  = @(`$help.description | ForEach-Object { `$_.Text.Trim() })
+    Syntax       = @(`$help.syntax.syntaxItem | ForEach-Object { @(`$_.parameter | ForEach-Object name) -join ',' })
+    Parameters   = @(`$help.parameters.parameter | ForEach-Object {
+        [pscustomobject]@{ Name = `$_.name; Text = (@(`$_.description | ForEach-Object { `$_.Text.Trim() }) -join ' '); Required = `$_.required
+                           Position = `$_.position; Pipeline = `$_.pipelineInput; Aliases = `$_.aliases; Default = `$_.defaultValue } })
+    Examples     = @(`$help.examples.example | ForEach-Object {
+        [pscustomobject]@{ Title = `$_.title; Code = `$_.code; Remarks = (@(`$_.remarks | ForEach-Object { `$_.Text.Trim() } | Where-Object { `$_ }) -join "``n") } })
+    Inputs       = @(`$help.inputTypes.inputType | ForEach-Object { `$_.type.name })
+    Links        = @(`$help.relatedLinks.navigationLink | ForEach-Object { "`$(`$_.linkText)|`$(`$_.uri)" })
+    Full         = `$help | Out-String -Width 200
+    ExamplesView = Get-Help Get-OaiAssistant -Examples | Out-String -Width 200
+    Session      = (Get-Help Get-OaiSession).Synopsis
+    SessionLinks = @((Get-Help Get-OaiSession).relatedLinks.navigationLink | ForEach-Object { "`$(`$_.linkText)|`$(`$_.uri)" })
+} | ConvertTo-Json -Depth 6 -Compress
+"@
+        $run = Invoke-OaiTestPwsh -Command $probe
+        $shown = if ($run.ExitCode -eq 0) { $run.Output[-1] | ConvertFrom-Json } else { $null }
+    }
+
+    It 'writes one well-formed PSAssistants.dll-Help.xml with a command per page' {
+        $written.Name | Should -Be @('PSAssistants.dll-Help.xml')
+        $maml = [xml](Get-Content -Raw (Join-Path $helpDir 'PSAssistants.dll-Help.xml'))
+        @($maml.helpItems.command.details.name) | Should -Be @('Get-OaiAssistant', 'Get-OaiSession')
+    }
+
+    It 'produces help that Get-Help reads' {
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $shown.Synopsis | Should -Be 'Gets assistants.'
+        $shown.Session | Should -Be 'Gets the sessions opened by Connect-OaiService.'
+    }
+
+    It 'keeps paragraphs, joins wrapped lines, strips emphasis and keeps list items and tables apart' {
+        $shown.Description[0] | Should -BeLike 'The Get-OaiAssistant cmdlet lists the assistants of the account, newest first, or gets the assistants whose ids you give.*'
+        $shown.Description | Should -Contain '- with `-All`, every assistant.'
+        ($shown.Description | Where-Object { $_ -like '| Parameter*' }) | Should -Match "\n\| -Id +\| GET /assistants/\{id\} \|"
+    }
+
+    It 'builds one syntax per parameter set, ordered as the SYNTAX section shows it' {
+        $shown.Syntax | Should -Be @('Limit,Order,All,Session', 'Id,Session')
+        $shown.Full | Should -Match 'Get-OaiAssistant \[-Limit <Int32>\] \[-Order \{asc \| desc\}\] \[-All\] \[-Session <OaiSession>\]'
+        $shown.Full | Should -Match 'Get-OaiAssistant \[-Id\] <String\[\]> \[-Session <OaiSession>\]'
+    }
+
+    It 'carries each parameter''s description and metadata' {
+        $id = $shown.Parameters | Where-Object Name -eq 'Id'
+        $id.Text | Should -Be 'The ids of the assistants to get, like `asst_abc123`.'
+        $id.Required | Should -Be 'true'
+        $id.Position | Should -Be '0'
+        $id.Pipeline | Should -Be 'True (ByPropertyName, ByValue)'
+        $id.Aliases | Should -Be 'AssistantId'
+        ($shown.Parameters | Where-Object Name -eq 'Limit').Default | Should -Be '20'
+        ($shown.Parameters | Where-Object Name -eq 'Limit').Text | Should -Be 'The largest number of assistants to get. Between 1 and 100 per page; more are fetched page by page.'
+        $shown.Parameters.Name | Should -Be @('All', 'Id', 'Limit', 'Order', 'Session')
+    }
+
+    It 'turns each example into a title, its code and its remarks' {
+        $shown.Examples | Should -HaveCount 2
+        $shown.Examples[0].Title | Should -Match '^-+ Example 1: List the newest assistants -+$'
+        $shown.Examples[0].Code | Should -BeLike "Get-OaiAssistant -Limit 5*asst_abc123*"
+        $shown.Examples[0].Remarks | Should -Be 'Gets the five most recent assistants.'
+        $shown.Examples[1].Code | Should -Be "'asst_abc123', 'asst_def456' | Get-OaiAssistant"
+        $shown.Examples[1].Remarks | Should -Match '^Pipe ids in:\nEach id is looked up on its own; an unknown id writes a non-terminating error with the id `GetOaiAssistantNotFound`'
+        $shown.ExamplesView | Should -Match 'Example 2'
+        $shown.ExamplesView | Should -Not -Match 'PARAMETERS'
+    }
+
+    It 'keeps inputs, web links and the online version' {
+        $shown.Inputs | Should -Be @('System.String[]', 'PSAssistants.Models.OaiAssistant')
+        $shown.Links | Should -Be @('New-OaiAssistant|', 'Assistants API reference|https://platform.openai.com/docs/api-reference/assistants')
+        $shown.SessionLinks[0] | Should -Be 'Online Version:|https://github.com/psassistants/PSAssistants/blob/main/docs/en-US/Get-OaiSession.md'
+    }
+
+    It 'leaves out an empty NOTES section' {
+        $shown.Full | Should -Not -Match '(?m)^NOTES'
+    }
+}
