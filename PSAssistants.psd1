@@ -22,6 +22,8 @@
         'New-OaiAssistant'
         'Get-OaiAssistant'
         'Remove-OaiAssistant'
+        'Export-OaiAssistant'
+        'Import-OaiAssistant'
         'New-OaiThread'
         'Get-OaiThread'
         'Remove-OaiThread'
