@@ -25,6 +25,10 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
     public int PromptTokens;
     public int CompletionTokens;
     public List<Entity> Steps { get; } = [];
+    public readonly string ReplyMsgId = Ids.New("msg_");
+    public readonly string ReplyStepId = Ids.New("step_");
+    /// <summary>When the reply phase went in_progress: the reply message's and step's created_at.</summary>
+    public long ReplyAtMs;
     public Entity? ReplyMsg;
     public Entity? ReplyStep;
     public Entity? ToolStep;
@@ -55,7 +59,7 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
                     if (now < t) return;
                     Status = "in_progress";
                     if (Json["started_at"] is null) Json["started_at"] = Clock.Sec(t);
-                    if (Plan is ReplyOutcome) CreateReplyDraft(t);
+                    if (Plan is ReplyOutcome) ReplyAtMs = t;
                     continue;
                 }
                 case "in_progress":
@@ -95,38 +99,31 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
         ["metadata"] = new JsonObject(),
     };
 
-    void CreateReplyDraft(long t)
+    /// <summary>The reply message as it looks while the run is in progress (streams show it; the store gets it on completion).</summary>
+    public JsonObject DraftMessageJson() => new()
     {
-        var msgId = Ids.New("msg_");
-        var msg = new Entity(msgId, Clock.Sec(t), new JsonObject
-        {
-            ["id"] = msgId,
-            ["object"] = "thread.message",
-            ["created_at"] = Clock.Sec(t),
-            ["assistant_id"] = Json["assistant_id"]!.DeepClone(),
-            ["thread_id"] = Thread.Id,
-            ["run_id"] = Id,
-            ["status"] = "in_progress",
-            ["incomplete_details"] = null,
-            ["completed_at"] = null,
-            ["incomplete_at"] = null,
-            ["role"] = "assistant",
-            ["content"] = new JsonArray(),
-            ["attachments"] = new JsonArray(),
-            ["metadata"] = new JsonObject(),
-        });
-        Thread.Messages.Add(msg);
-        ReplyMsg = msg;
-        var stepId = Ids.New("step_");
-        var step = new Entity(stepId, Clock.Sec(t), StepJson(stepId, t, "message_creation", new JsonObject
-        {
-            ["type"] = "message_creation",
-            ["message_creation"] = new JsonObject { ["message_id"] = msgId },
-        }));
-        Steps.Add(step);
-        ReplyStep = step;
-        Version++;
-    }
+        ["id"] = ReplyMsgId,
+        ["object"] = "thread.message",
+        ["created_at"] = Clock.Sec(ReplyAtMs),
+        ["assistant_id"] = Json["assistant_id"]!.DeepClone(),
+        ["thread_id"] = Thread.Id,
+        ["run_id"] = Id,
+        ["status"] = "in_progress",
+        ["incomplete_details"] = null,
+        ["completed_at"] = null,
+        ["incomplete_at"] = null,
+        ["role"] = "assistant",
+        ["content"] = new JsonArray(),
+        ["attachments"] = new JsonArray(),
+        ["metadata"] = new JsonObject(),
+    };
+
+    /// <summary>The message_creation step as it looks while the run is in progress.</summary>
+    public JsonObject DraftStepJson() => StepJson(ReplyStepId, ReplyAtMs, "message_creation", new JsonObject
+    {
+        ["type"] = "message_creation",
+        ["message_creation"] = new JsonObject { ["message_id"] = ReplyMsgId },
+    });
 
     void Finish(long t)
     {
@@ -135,10 +132,11 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
         {
             case ReplyOutcome reply:
             {
-                if (ReplyMsg is null) CreateReplyDraft(t);
+                if (ReplyAtMs == 0) ReplyAtMs = t;
                 var words = StandInModel.Words(reply.Text);
                 CompletionTokens += words;
-                var m = ReplyMsg!.Json;
+                // The reply message and its step are added to the store on completion.
+                var m = DraftMessageJson();
                 m["content"] = new JsonArray(new JsonObject
                 {
                     ["type"] = "text",
@@ -146,10 +144,14 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
                 });
                 m["status"] = "completed";
                 m["completed_at"] = sec;
-                var s = ReplyStep!.Json;
-                s["status"] = "completed";
-                s["completed_at"] = sec;
-                s["usage"] = Usage(PromptTokens, words);
+                ReplyMsg = new Entity(ReplyMsgId, Clock.Sec(ReplyAtMs), m);
+                Thread.Messages.Add(ReplyMsg);
+                var st = DraftStepJson();
+                st["status"] = "completed";
+                st["completed_at"] = sec;
+                st["usage"] = Usage(PromptTokens, words);
+                ReplyStep = new Entity(ReplyStepId, Clock.Sec(ReplyAtMs), st);
+                Steps.Add(ReplyStep);
                 Json["completed_at"] = sec;
                 Json["expires_at"] = null;
                 Json["required_action"] = null;
@@ -217,12 +219,6 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
                 s.Json["status"] = "cancelled";
                 s.Json["cancelled_at"] = sec;
             }
-        if (ReplyMsg is { } m && m.Json["status"]!.GetValue<string>() == "in_progress")
-        {
-            m.Json["status"] = "incomplete";
-            m.Json["incomplete_at"] = sec;
-            m.Json["incomplete_details"] = new JsonObject { ["reason"] = "run_cancelled" };
-        }
         Json["cancelled_at"] = sec;
         Json["expires_at"] = null;
         Json["required_action"] = null;

@@ -89,21 +89,19 @@ static class Streaming
         await w.Event("thread.run.in_progress", Snap(run, j => j["status"] = "in_progress"));
 
         ReplyOutcome? reply;
-        Entity? msg, step;
+        JsonObject draftMsg, draftStep;
         lock (State.Gate)
         {
             reply = run.Plan as ReplyOutcome;
-            msg = run.ReplyMsg;
-            step = run.ReplyStep;
+            draftMsg = run.DraftMessageJson();
+            draftStep = run.DraftStepJson();
         }
-        if (reply is not null && msg is not null && step is not null)
+        if (reply is not null)
         {
-            void StepDraft(JsonObject j) { j["status"] = "in_progress"; j["completed_at"] = null; j["usage"] = null; }
-            void MsgDraft(JsonObject j) { j["status"] = "in_progress"; j["completed_at"] = null; j["content"] = new JsonArray(); }
-            await w.Event("thread.run.step.created", Snap(step, StepDraft));
-            await w.Event("thread.run.step.in_progress", Snap(step, StepDraft));
-            await w.Event("thread.message.created", Snap(msg, MsgDraft));
-            await w.Event("thread.message.in_progress", Snap(msg, MsgDraft));
+            await w.Event("thread.run.step.created", draftStep);
+            await w.Event("thread.run.step.in_progress", draftStep);
+            await w.Event("thread.message.created", draftMsg);
+            await w.Event("thread.message.in_progress", draftMsg);
             var chunks = StandInModel.Chunks(reply.Text);
             for (int k = 0; k < chunks.Count; k++)
             {
@@ -111,7 +109,7 @@ static class Streaming
                 if (Advance(run) is "cancelling" or "cancelled") break;
                 await w.Event("thread.message.delta", new JsonObject
                 {
-                    ["id"] = msg.Id,
+                    ["id"] = run.ReplyMsgId,
                     ["object"] = "thread.message.delta",
                     ["delta"] = new JsonObject
                     {
@@ -130,10 +128,18 @@ static class Streaming
         switch (status)
         {
             case "completed":
+            {
+                Entity? msg, step;
+                lock (State.Gate)
+                {
+                    msg = run.ReplyMsg;
+                    step = run.ReplyStep;
+                }
                 if (msg is not null) await w.Event("thread.message.completed", Snap(msg));
                 if (step is not null) await w.Event("thread.run.step.completed", Snap(step));
                 await w.Event("thread.run.completed", Snap(run));
                 break;
+            }
             case "requires_action":
             {
                 Entity? toolStep;
@@ -180,16 +186,10 @@ static class Streaming
         lock (State.Gate) at = run.CancelAtMs;
         await w.WaitUntil(at);
         Advance(run);
-        Entity? msg, step;
-        lock (State.Gate)
-        {
-            msg = run.ReplyMsg;
-            step = run.ReplyStep;
-        }
-        if (step is not null && Snap(step)["status"]?.GetValue<string>() == "cancelled")
-            await w.Event("thread.run.step.cancelled", Snap(step));
-        if (msg is not null && Snap(msg)["status"]?.GetValue<string>() == "incomplete")
-            await w.Event("thread.message.incomplete", Snap(msg));
+        Entity? toolStep;
+        lock (State.Gate) toolStep = run.ToolStep;
+        if (toolStep is not null && Snap(toolStep)["status"]?.GetValue<string>() == "cancelled")
+            await w.Event("thread.run.step.cancelled", Snap(toolStep));
         await w.Event("thread.run.cancelled", Snap(run));
     }
 
