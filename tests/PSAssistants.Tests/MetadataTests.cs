@@ -1,0 +1,83 @@
+using System.Collections;
+using Xunit;
+
+namespace PSAssistants.Tests;
+
+/// <summary>Metadata limits of the reference (≤16 pairs, key ≤64, value ≤512), enforced before any request.</summary>
+public class MetadataTests
+{
+    private static Hashtable Pairs(int count)
+    {
+        var table = new Hashtable();
+        for (var i = 0; i < count; i++) table["key" + i] = "value" + i;
+        return table;
+    }
+
+    [Fact]
+    public void Sixteen_pairs_are_accepted() => Assert.Equal(16, OaiMetadata.FromHashtable(Pairs(16))!.Count);
+
+    [Fact]
+    public void Seventeen_pairs_are_refused()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(Pairs(17)));
+        Assert.Contains("16", ex.Message);
+    }
+
+    [Fact]
+    public void A_64_character_key_is_accepted_and_65_refused()
+    {
+        var ok = new string('k', 64);
+        Assert.Equal("v", OaiMetadata.FromHashtable(new Hashtable { [ok] = "v" })![ok]);
+        Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [new string('k', 65)] = "v" }));
+    }
+
+    [Fact]
+    public void A_512_character_value_is_accepted_and_513_refused()
+    {
+        var ok = new string('v', 512);
+        Assert.Equal(ok, OaiMetadata.FromHashtable(new Hashtable { ["k"] = ok })!["k"]);
+        var ex = Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { ["k"] = new string('v', 513) }));
+        Assert.Contains("512", ex.Message);
+    }
+
+    [Fact]
+    public void An_empty_key_is_refused() =>
+        Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [""] = "v" }));
+
+    [Fact]
+    public void Values_become_strings_and_null_becomes_empty()
+    {
+        var m = OaiMetadata.FromHashtable(new Hashtable { ["n"] = 42, ["b"] = true, ["z"] = null })!;
+
+        Assert.Equal("42", m["n"]);
+        Assert.Equal("True", m["b"]);
+        Assert.Equal("", m["z"]);
+    }
+
+    [Fact]
+    public void Null_means_no_metadata_and_an_empty_table_means_empty_metadata()
+    {
+        Assert.Null(OaiMetadata.FromHashtable(null));
+        Assert.Empty(OaiMetadata.FromHashtable(new Hashtable())!);
+    }
+
+    [Fact]
+    public void Keys_keep_their_case()
+    {
+        var m = OaiMetadata.FromHashtable(new Hashtable { ["CostCenter"] = "1" })!;
+        Assert.Equal("CostCenter", Assert.Single(m.Keys));
+    }
+
+    [Fact]
+    public void From_copies_and_maps_null_or_empty_to_the_shared_empty_map()
+    {
+        var source = new Dictionary<string, string> { ["a"] = "1" };
+        var copy = OaiMetadata.From(source);
+        source["a"] = "changed";
+
+        Assert.Equal("1", copy["a"]);
+        Assert.Same(OaiMetadata.Empty, OaiMetadata.From(null));
+        Assert.Same(OaiMetadata.Empty, OaiMetadata.From(new Dictionary<string, string>()));
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)copy).Add("b", "2"));
+    }
+}
