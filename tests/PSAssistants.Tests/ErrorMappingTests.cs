@@ -297,6 +297,33 @@ public class ErrorMappingTests
     }
 
     [Fact]
+    public async Task Connection_and_timeout_errors_name_the_request_in_Request_like_every_other_error()
+    {
+        // Request is documented as "the method and path of the request that failed"; a runbook logs it for every kind.
+        var connection = await GetThreadFails((_, _) => throw new HttpRequestException("Connection refused"));
+        var timeout = await GetThreadFails(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            throw new InvalidOperationException("unreachable");
+        }, T.Session(timeoutSec: 1, maxRetries: 0));
+
+        Assert.Equal("GET /threads/thread_abc", connection.Request);
+        Assert.Equal("GET /threads/thread_abc", timeout.Request);
+    }
+
+    [Fact]
+    public async Task A_deletion_the_server_did_not_make_is_not_reported_as_done()
+    {
+        var (adapter, handler) = T.Adapter(T.Session(maxRetries: 0));
+        handler.EnqueueJson("""{"id": "asst_abc123", "object": "assistant.deleted", "deleted": false}""");
+
+        var ex = await Assert.ThrowsAsync<OaiApiException>(() => adapter.DeleteAssistantAsync("asst_abc123", default));
+
+        Assert.Equal("DELETE /assistants/asst_abc123", ex.Request);
+        T.AssertNoKey(ex);
+    }
+
+    [Fact]
     public async Task The_callers_cancellation_is_not_reported_as_a_timeout()
     {
         var (adapter, handler) = T.Adapter(T.Session(maxRetries: 2));

@@ -124,6 +124,35 @@ public class RequestBuildingTests
     }
 
     [Fact]
+    public async Task User_agent_names_the_module_version_and_is_a_valid_header()
+    {
+        var (adapter, handler) = T.Adapter();
+        handler.EnqueueJson(Fixtures.Thread);
+
+        await adapter.GetThreadAsync("thread_abc", default);
+
+        var ua = Assert.Single(handler.Requests).Header("User-Agent")!;
+        var version = typeof(OaiSession).Assembly.GetName().Version!.ToString(3);
+        Assert.StartsWith("PSAssistants/" + version + " ", ua);
+        // Sent without validation, so it must be a valid product list by itself (a stray '(' or newline would break it).
+        Assert.True(new HttpRequestMessage().Headers.UserAgent.TryParseAdd(ua), ua);
+        Assert.All(ua, c => Assert.InRange(c, ' ', '~'));
+    }
+
+    [Fact]
+    public async Task A_stored_prompt_or_a_missing_model_is_refused_before_the_wire()
+    {
+        var (adapter, handler) = T.Adapter();
+
+        var ex = await Assert.ThrowsAsync<PSAssistants.Client.OaiApiException>(() =>
+            adapter.CreateAssistantAsync(new AssistantCreateOptions { Model = "gpt-4o", PromptId = "pmpt_abc" }, default));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => adapter.CreateAssistantAsync(new AssistantCreateOptions(), default));
+
+        Assert.Equal(PSAssistants.Client.OaiErrorKind.NotSupported, ex.Kind);
+        Assert.Empty(handler.Requests);
+    }
+
+    [Fact]
     public async Task A_base_uri_with_a_trailing_slash_does_not_double_the_slash()
     {
         var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://127.0.0.1:9/v1/"),
