@@ -5,6 +5,7 @@
 BeforeDiscovery {
     $protocols = @(
         @{ Protocol = 'Assistants' }
+        @{ Protocol = 'Responses' }
     )
 }
 
@@ -13,6 +14,9 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
         Import-OaiTestModule
         $script:Key = 'sk-test-SECRET-5f2b9c1e'
+        # Assistant definitions of the Responses protocol go to a store of this test run, never the user's.
+        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
+        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "assistants-$Protocol.json"
         $script:Emulator = Start-OaiTestEmulator
         $script:Session = Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru
         $script:Question = 'I need to solve the equation `3x + 11 = 14`. Can you help me?'
@@ -21,6 +25,7 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
+        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
         Disconnect-OaiService
         $Emulator | Stop-OaiTestEmulator
     }
@@ -47,7 +52,13 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
             $messages[1].Role | Should -Be 'assistant'
             $messages[1].Text | Should -Match 'Jane Doe'
             $messages[1].Text | Should -Match 'x = 1'
-            $messages[1].RunId | Should -Be $run.Id
+            # Conversation items do not say which response made them; the run's own messages do, on both protocols.
+            if ($Protocol -eq 'Assistants') { $messages[1].RunId | Should -Be $run.Id }
+            $fromRun = @($run | Get-OaiMessage)
+            $fromRun.Count | Should -Be 1
+            $fromRun[0].Id | Should -Be $messages[1].Id
+            $fromRun[0].RunId | Should -Be $run.Id
+            $fromRun[0].AssistantId | Should -Be $Assistant.Id
         }
 
         It 'runs the example script unchanged and prints the question and the reply' {
@@ -92,9 +103,16 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
             $thread = New-OaiThread -Metadata @{ ticket = 'INC-42' }
             $thread.Metadata['ticket'] | Should -Be 'INC-42'
             (Get-OaiThread -Id $thread.Id).Metadata['ticket'] | Should -Be 'INC-42'
-            $m = $thread | Add-OaiMessage -Content 'note' -Metadata @{ source = 'runbook' }
-            $m.Metadata['source'] | Should -Be 'runbook'
-            $m.ThreadId | Should -Be $thread.Id
+            if ($Protocol -eq 'Assistants') {
+                $m = $thread | Add-OaiMessage -Content 'note' -Metadata @{ source = 'runbook' }
+                $m.Metadata['source'] | Should -Be 'runbook'
+                $m.ThreadId | Should -Be $thread.Id
+            }
+            else {
+                # Conversation items carry no metadata: say so rather than drop it silently.
+                { $thread | Add-OaiMessage -Content 'note' -Metadata @{ source = 'runbook' } -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'OaiNotSupported,PSAssistants.Commands.AddOaiMessageCommand'
+            }
         }
 
         It 'lists every message of a long thread across pages, oldest first; -First and -Order desc' {
@@ -125,7 +143,14 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
             $run = $thread | Start-OaiRun -Assistant $Assistant.Id
             $run.Status | Should -BeIn @('queued', 'in_progress')
             ($run | Get-OaiRun).Id | Should -Be $run.Id
-            (Get-OaiRun -Thread $thread).Id | Should -Contain $run.Id
+            (Get-OaiRun -Thread $thread -Id $run.Id).Status | Should -BeIn @('queued', 'in_progress')
+            if ($Protocol -eq 'Assistants') {
+                (Get-OaiRun -Thread $thread).Id | Should -Contain $run.Id
+            }
+            else {
+                { Get-OaiRun -Thread $thread -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'OaiNotSupported,PSAssistants.Commands.GetOaiRunCommand'
+            }
 
             $stopped = $run | Stop-OaiRun -Confirm:$false
             $stopped.Status | Should -BeIn @('cancelling', 'cancelled')

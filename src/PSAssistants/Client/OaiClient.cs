@@ -40,8 +40,26 @@ internal sealed class OaiClient
     public Task<T> GetAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
         SendAsync(HttpMethod.Get, path, null, result, ct);
 
+    /// <summary>Like GetAsync, and also returns the body as the server sent it (unknown fields included).</summary>
+    public Task<(T Value, string Raw)> GetRawAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendCoreAsync(HttpMethod.Get, path, null, result, keepRaw: true, ct)!;
+
+    public Task<(T Value, string Raw)> PostRawAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyInfo, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendCoreAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(body, bodyInfo), result, keepRaw: true, ct)!;
+
     public Task<T> DeleteAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
         SendAsync(HttpMethod.Delete, path, null, result, ct);
+
+    /// <summary>Deletes and checks the receipt {id, object, deleted}: a server that answers deleted:false did not delete.</summary>
+    public async Task DeleteConfirmedAsync(string path, CancellationToken ct)
+    {
+        var receipt = await DeleteAsync(path, WireJson.Default.DeletedWire, ct).ConfigureAwait(false);
+        if (!receipt.Deleted)
+        {
+            throw new OaiApiException(OaiErrorKind.Conflict, $"The server answered DELETE {path} with deleted: false; nothing was deleted.")
+            { Request = "DELETE " + path };
+        }
+    }
 
     public Task<T> PostAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyInfo, JsonTypeInfo<T> result, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(body, bodyInfo), result, ct);
@@ -50,7 +68,11 @@ internal sealed class OaiClient
     /// Sends one logical request, retrying transient failures. A POST carries one Idempotency-Key on every
     /// attempt, so a server that honours it never creates an object twice when an answer is lost.
     /// </summary>
-    public async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result, CancellationToken ct)
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result, CancellationToken ct) =>
+        (await SendCoreAsync(method, path, body, result, keepRaw: false, ct).ConfigureAwait(false)).Value;
+
+    private async Task<(T Value, string? Raw)> SendCoreAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result,
+        bool keepRaw, CancellationToken ct)
     {
         var what = method.Method + " " + path;
         var idempotencyKey = method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
@@ -60,7 +82,7 @@ internal sealed class OaiClient
             OaiApiException failure;
             try
             {
-                return await SendOnceAsync(method, path, body, idempotencyKey, result, what, ct).ConfigureAwait(false);
+                return await SendOnceAsync(method, path, body, idempotencyKey, result, what, keepRaw, ct).ConfigureAwait(false);
             }
             catch (OaiApiException ex) when (IsRetryable(ex) && attempt < _session.MaxRetries)
             {
@@ -74,8 +96,8 @@ internal sealed class OaiClient
         }
     }
 
-    private async Task<T> SendOnceAsync<T>(HttpMethod method, string path, byte[]? body, string? idempotencyKey,
-        JsonTypeInfo<T> result, string what, CancellationToken ct)
+    private async Task<(T Value, string? Raw)> SendOnceAsync<T>(HttpMethod method, string path, byte[]? body, string? idempotencyKey,
+        JsonTypeInfo<T> result, string what, bool keepRaw, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, _base + path);
         ApplyHeaders(request, idempotencyKey);
@@ -98,11 +120,12 @@ internal sealed class OaiClient
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw new OaiApiException(OaiErrorKind.Timeout,
-                $"{what} did not answer within {_session.TimeoutSec} s (the session's per-request timeout).");
+                $"{what} did not answer within {_session.TimeoutSec} s (the session's per-request timeout).")
+            { Request = what };
         }
         catch (HttpRequestException ex)
         {
-            throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex);
+            throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex) { Request = what };
         }
 
         using (response)
@@ -117,9 +140,15 @@ internal sealed class OaiClient
 
             try
             {
+                if (keepRaw)
+                {
+                    var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                    var parsed = JsonSerializer.Deserialize(bytes, result) ?? throw new JsonException("The body was JSON null.");
+                    return (parsed, Encoding.UTF8.GetString(bytes));
+                }
                 var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
                 var value = await JsonSerializer.DeserializeAsync(stream, result, timeout.Token).ConfigureAwait(false);
-                return value ?? throw new JsonException("The body was JSON null.");
+                return (value ?? throw new JsonException("The body was JSON null."), null);
             }
             catch (JsonException ex)
             {
@@ -152,6 +181,7 @@ internal sealed class OaiClient
     {
         var remaining = first ?? int.MaxValue;
         if (remaining <= 0) yield break;
+        query = query.Clone(); // each enumeration walks from the first page
         while (true)
         {
             var page = await GetAsync(path + query.ToString(), pageInfo, ct).ConfigureAwait(false);
@@ -180,12 +210,15 @@ internal sealed class OaiClient
         foreach (var h in _extraHeaders) headers.TryAddWithoutValidation(h.Key, h.Value);
     }
 
-    private static async Task<OaiApiException> ErrorFromResponseAsync(HttpResponseMessage response, string what, string? requestId, CancellationToken ct)
+    private async Task<OaiApiException> ErrorFromResponseAsync(HttpResponseMessage response, string what, string? requestId, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         string text;
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception readError) when (readError is HttpRequestException or IOException or OperationCanceledException) { text = ""; }
+        // Some proxies quote the credential they refused; it must not reach an error message.
+        var key = _session.AuthorizationHeader is { Length: > 7 } auth ? auth["Bearer ".Length..] : null;
+        if (!string.IsNullOrEmpty(key) && text.Contains(key, StringComparison.Ordinal)) text = text.Replace(key, "***", StringComparison.Ordinal);
 
         ApiError? error = null;
         if (text.Length > 0)
@@ -265,6 +298,13 @@ internal sealed class OaiClient
 internal sealed class OaiQuery
 {
     private readonly List<KeyValuePair<string, string>> _pairs = new();
+
+    public OaiQuery Clone()
+    {
+        var copy = new OaiQuery();
+        copy._pairs.AddRange(_pairs);
+        return copy;
+    }
 
     public OaiQuery Set(string name, string? value)
     {

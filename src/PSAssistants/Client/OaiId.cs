@@ -8,7 +8,8 @@ namespace PSAssistants.Client;
 /// </summary>
 internal static partial class OaiId
 {
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ would also match before a final newline.
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id) && !id.Contains("..", StringComparison.Ordinal);

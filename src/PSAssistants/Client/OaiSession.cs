@@ -22,8 +22,9 @@ public sealed class OaiSession
     private readonly object _gate = new();
 
     internal OaiSession(Uri baseUri, OaiProtocol protocol, SecureString? apiKey, string apiKeySource,
-        string? organization, string? project, int timeoutSec, int maxRetries)
+        string? organization, string? project, int timeoutSec, int maxRetries, string assistantStorePath)
     {
+        AssistantStorePath = assistantStorePath;
         BaseUri = baseUri;
         Protocol = protocol;
         _apiKey = apiKey;
@@ -57,6 +58,9 @@ public sealed class OaiSession
     public string ApiKeySource { get; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>Where assistant definitions are kept on the Responses protocol (a JSON file).</summary>
+    public string AssistantStorePath { get; }
 
     public override string ToString() => $"{Protocol} at {BaseUri}";
 

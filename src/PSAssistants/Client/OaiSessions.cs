@@ -20,7 +20,7 @@ internal static class OaiSessions
     {
         lock (s_gate)
         {
-            return s_default ??= Create(null, null, null, null, null, null, null, false);
+            return s_default ??= Create(null, null, null, null, null, null, null, false, null);
         }
     }
 
@@ -34,7 +34,7 @@ internal static class OaiSessions
     /// Refuses plain http to anything but loopback unless asked, because the key would travel in clear.
     /// </summary>
     public static OaiSession Create(SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
-        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp)
+        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp, string? assistantStorePath = null)
     {
         var keySource = "Parameter";
         if (apiKey is null)
@@ -67,8 +67,29 @@ internal static class OaiSessions
         organization ??= NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_ORG_ID"));
         project ??= NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID"));
 
-        return new OaiSession(baseUri, protocol ?? OaiProtocol.Assistants, apiKey, keySource, organization, project,
-            timeoutSec ?? OaiSession.DefaultTimeoutSec, maxRetries ?? OaiSession.DefaultMaxRetries);
+        return new OaiSession(baseUri, protocol ?? DefaultProtocol(baseUri), apiKey, keySource, organization, project,
+            timeoutSec ?? OaiSession.DefaultTimeoutSec, maxRetries ?? OaiSession.DefaultMaxRetries,
+            string.IsNullOrWhiteSpace(assistantStorePath) ? AssistantStore.DefaultPath() : assistantStorePath);
+    }
+
+    /// <summary>
+    /// $env:OPENAI_PROTOCOL when set; else Responses for OpenAI's own API and Azure OpenAI's v1 endpoints,
+    /// whose hosted Assistants API was shut down on 2026-08-26; else Assistants, which self-hosted and
+    /// compatible servers still serve.
+    /// </summary>
+    internal static OaiProtocol DefaultProtocol(Uri baseUri)
+    {
+        var env = Environment.GetEnvironmentVariable("OPENAI_PROTOCOL");
+        if (!string.IsNullOrWhiteSpace(env))
+        {
+            if (Enum.TryParse<OaiProtocol>(env.Trim(), ignoreCase: true, out var fromEnv) && Enum.IsDefined(fromEnv)) return fromEnv;
+            throw new ArgumentException($"OPENAI_PROTOCOL is '{env}'; it must be Assistants or Responses.");
+        }
+        var host = baseUri.Host.ToLowerInvariant();
+        if (host == "api.openai.com") return OaiProtocol.Responses;
+        if (host.EndsWith(".openai.azure.com", StringComparison.Ordinal) &&
+            baseUri.AbsolutePath.StartsWith("/openai/v1", StringComparison.OrdinalIgnoreCase)) return OaiProtocol.Responses;
+        return OaiProtocol.Assistants;
     }
 
     public static SecureString ToSecureString(string text)

@@ -43,6 +43,11 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
     [Parameter]
     public SwitchParameter AllowInsecureHttp { get; set; }
 
+    /// <summary>The file that keeps assistant definitions on the Responses protocol.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AssistantStorePath { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -57,7 +62,8 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         };
         var bound = MyInvocation.BoundParameters;
         var session = OaiSessions.Create(key, BaseUri, bound.ContainsKey(nameof(Protocol)) ? Protocol : null,
-            Organization, Project, TimeoutSec, MaxRetries, AllowInsecureHttp.IsPresent);
+            Organization, Project, TimeoutSec, MaxRetries, AllowInsecureHttp.IsPresent,
+            AssistantStorePath is null ? null : GetUnresolvedProviderPathFromPSPath(AssistantStorePath));
         OaiSessions.SetDefault(session);
         WriteVerbose($"Connected: {session.Protocol} at {session.BaseUri} (API key from {session.ApiKeySource}).");
         if (PassThru) WriteObject(session);

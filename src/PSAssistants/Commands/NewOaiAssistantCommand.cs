@@ -5,17 +5,30 @@ using PSAssistants.Protocols;
 namespace PSAssistants.Commands;
 
 /// <summary>Creates an assistant: a model with instructions and tools.</summary>
-[Cmdlet(VerbsCommon.New, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ModelSet)]
 [OutputType(typeof(OaiAssistant))]
 public sealed class NewOaiAssistantCommand : OaiApiCmdlet
 {
+    private const string ModelSet = "Model";
+    private const string PromptSet = "Prompt";
+
     [Parameter(Position = 0)]
     [ValidateLength(1, 256)]
     public string? Name { get; set; }
 
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
+    [Parameter(ParameterSetName = PromptSet)]
     [ValidateNotNullOrEmpty]
-    public string Model { get; set; } = "";
+    public string? Model { get; set; }
+
+    /// <summary>A prompt stored in the dashboard (pmpt_...), sent as prompt {id, version}. Responses only.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PromptSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PromptId { get; set; }
+
+    [Parameter(ParameterSetName = PromptSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PromptVersion { get; set; }
 
     [Parameter]
     [ValidateLength(0, 256000)]
@@ -47,6 +60,8 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
         var options = new AssistantCreateOptions
         {
             Model = Model,
+            PromptId = PromptId is null ? null : Client.OaiId.Check(PromptId, "prompt"),
+            PromptVersion = PromptVersion,
             Name = Name,
             Description = Description,
             Instructions = Instructions,
@@ -55,7 +70,7 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
             Temperature = Temperature,
             TopP = TopP,
         };
-        if (!ShouldProcess(Name ?? Model, "Create assistant")) return;
+        if (!ShouldProcess(Name ?? Model ?? PromptId, "Create assistant")) return;
         var adapter = Adapter;
         WriteObject(Await(ct => adapter.CreateAssistantAsync(options, ct)));
     }

@@ -14,6 +14,11 @@ public sealed class OaiAssistant
     public DateTimeOffset CreatedAt { get; internal set; }
     public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
 
+    /// <summary>A stored prompt (Responses only) that the assistant runs with: pmpt_... .</summary>
+    public string? PromptId { get; internal set; }
+
+    public string? PromptVersion { get; internal set; }
+
     public override string ToString() => Id;
 }
 

@@ -27,6 +27,9 @@ public sealed class OaiRun
     public OaiRequiredAction? RequiredAction { get; internal set; }
     public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
 
+    /// <summary>The server's own JSON of the run where the protocol maps it (Responses: the response object).</summary>
+    public string? RawJson { get; internal set; }
+
     /// <summary>True once the run can change no more (completed, failed, cancelled, expired, incomplete).</summary>
     public bool IsTerminal => IsTerminalStatus(Status);
 

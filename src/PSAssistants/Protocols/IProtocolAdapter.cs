@@ -37,8 +37,7 @@ internal static class ProtocolAdapters
     public static IProtocolAdapter Create(OaiSession session, System.Net.Http.HttpMessageInvoker http) => session.Protocol switch
     {
         OaiProtocol.Assistants => new AssistantsV2.AssistantsV2Adapter(session, http),
-        _ => throw new OaiApiException(OaiErrorKind.NotSupported,
-            $"The {session.Protocol} protocol is not available in this version of PSAssistants."),
+        _ => new Responses.ResponsesAdapter(session, http),
     };
 }
 
@@ -56,7 +55,10 @@ internal sealed class ListOptions
 
 internal sealed class AssistantCreateOptions
 {
-    public required string Model { get; init; }
+    /// <summary>Required unless a stored prompt (Responses only) supplies it.</summary>
+    public string? Model { get; init; }
+    public string? PromptId { get; init; }
+    public string? PromptVersion { get; init; }
     public string? Name { get; init; }
     public string? Description { get; init; }
     public string? Instructions { get; init; }

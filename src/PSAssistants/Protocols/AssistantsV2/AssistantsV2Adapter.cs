@@ -27,6 +27,11 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
     {
+        if (o.PromptId is not null)
+            throw new OaiApiException(OaiErrorKind.NotSupported,
+                "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.")
+            { ErrorCode = "not_on_assistants" };
+        if (string.IsNullOrEmpty(o.Model)) throw new ArgumentException("An assistant needs -Model.");
         var body = new CreateAssistantRequest
         {
             Model = o.Model,
@@ -48,7 +53,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         List("/assistants", options, J.ListWireAssistantObject, Map, ct);
 
     public Task DeleteAssistantAsync(string assistantId, CancellationToken ct) =>
-        _client.DeleteAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), WireJson.Default.DeletedWire, ct);
+        _client.DeleteConfirmedAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), ct);
 
     #endregion
 
@@ -61,7 +66,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         Map(await _client.GetAsync(ThreadPath(threadId), J.ThreadObject, ct).ConfigureAwait(false));
 
     public Task DeleteThreadAsync(string threadId, CancellationToken ct) =>
-        _client.DeleteAsync(ThreadPath(threadId), WireJson.Default.DeletedWire, ct);
+        _client.DeleteConfirmedAsync(ThreadPath(threadId), ct);
 
     public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
     {

@@ -1,0 +1,326 @@
+using System.Net.Http;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using PSAssistants.Client;
+using PSAssistants.Json;
+
+namespace PSAssistants.Protocols.Responses;
+
+/// <summary>
+/// Responses + Conversations, as the official reference describes them: every request of this protocol is
+/// built here. A thread is a conversation, a message a conversation item of type message, a run a response
+/// created with conversation, background and store, polled with GET /responses/{id}. The server has no
+/// assistant object, so assistants are definitions kept on the client in an <see cref="AssistantStore"/>.
+/// </summary>
+internal sealed class ResponsesAdapter : IProtocolAdapter
+{
+    /// <summary>Metadata key that ties a response back to the local assistant that started it.</summary>
+    internal const string AssistantIdKey = "psassistants_assistant_id";
+
+    private static readonly ResponsesJson J = ResponsesJson.Default;
+    private readonly OaiClient _client;
+    private readonly AssistantStore _store;
+
+    public ResponsesAdapter(OaiSession session, HttpMessageInvoker http)
+    {
+        _client = new OaiClient(session, http);
+        _store = new AssistantStore(session.AssistantStorePath);
+    }
+
+    internal OaiClient Client => _client;
+
+    public OaiProtocol Protocol => OaiProtocol.Responses;
+
+    #region Assistants (local definitions)
+
+    public Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
+    {
+        foreach (var tool in o.Tools) ToWire(tool);
+        var assistant = new OaiAssistant
+        {
+            Id = AssistantStore.NewId(),
+            Name = o.Name,
+            Description = o.Description,
+            Model = o.Model ?? "",
+            Instructions = o.Instructions,
+            Tools = o.Tools,
+            Metadata = o.Metadata ?? OaiMetadata.Empty,
+            Temperature = o.Temperature,
+            TopP = o.TopP,
+            PromptId = o.PromptId,
+            PromptVersion = o.PromptVersion,
+            CreatedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+        };
+        _store.Save(StoredAssistant.From(assistant), replace: false);
+        return Task.FromResult(assistant);
+    }
+
+    public Task<OaiAssistant> GetAssistantAsync(string assistantId, CancellationToken ct)
+    {
+        OaiId.Check(assistantId, "assistant");
+        var found = _store.Find(assistantId) ?? throw AssistantNotFound(assistantId);
+        return Task.FromResult(found.ToModel());
+    }
+
+    public async IAsyncEnumerable<OaiAssistant> ListAssistantsAsync(ListOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        IEnumerable<StoredAssistant> all = _store.ReadAll();
+        all = options.Order == "desc" ? all.Reverse() : all;
+        foreach (var a in all.Take(options.First ?? int.MaxValue)) yield return a.ToModel();
+    }
+
+    public Task DeleteAssistantAsync(string assistantId, CancellationToken ct)
+    {
+        OaiId.Check(assistantId, "assistant");
+        if (!_store.Remove(assistantId)) throw AssistantNotFound(assistantId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Imports keep their ids, so a runbook that ships its assistant can refer to it by id.</summary>
+    public void ImportAssistant(OaiAssistant assistant, bool replace)
+    {
+        OaiId.Check(assistant.Id, "assistant");
+        _store.Save(StoredAssistant.From(assistant), replace);
+    }
+
+    private OaiApiException AssistantNotFound(string id) =>
+        new(OaiErrorKind.NotFound, $"No assistant '{id}' in the local assistant store '{_store.Path}'. On the Responses protocol assistants are kept on this machine: create one with New-OaiAssistant or bring one with Import-OaiAssistant.")
+        { StatusCode = null, ErrorCode = "assistant_not_found" };
+
+    #endregion
+
+    #region Threads (conversations) and messages (items)
+
+    public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct) =>
+        Map(await _client.PostAsync("/conversations", new CreateConversationBody { Metadata = o.Metadata ?? OaiMetadata.Empty },
+            J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+
+    public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
+        Map(await _client.GetAsync(ConversationPath(threadId), J.ConversationResource, ct).ConfigureAwait(false));
+
+    public Task DeleteThreadAsync(string threadId, CancellationToken ct) =>
+        _client.DeleteConfirmedAsync(ConversationPath(threadId), ct);
+
+    public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
+    {
+        if (o.Metadata is { Count: > 0 })
+            throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread (New-OaiThread -Metadata) instead");
+        var body = new CreateItemsBody();
+        body.Items.Add(new InputMessageWire
+        {
+            Role = o.Role,
+            Content = { new ContentPartWire { Type = o.Role == "assistant" ? "output_text" : "input_text", Text = o.Content } },
+        });
+        var list = await _client.PostAsync(ConversationPath(threadId) + "/items", body, J.CreateItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
+        var item = list.Data?.FirstOrDefault(i => i.Type == "message")
+            ?? throw new OaiApiException(OaiErrorKind.Protocol, $"POST {ConversationPath(threadId)}/items answered without the message item it created.");
+        return MapMessage(item, threadId, null, null);
+    }
+
+    public async Task<OaiMessage> GetMessageAsync(string threadId, string messageId, CancellationToken ct)
+    {
+        var path = ConversationPath(threadId) + "/items/" + OaiId.Check(messageId, "message");
+        var item = await _client.GetAsync(path, J.ItemWire, ct).ConfigureAwait(false);
+        if (item.Type != "message")
+            throw new OaiApiException(OaiErrorKind.NotFound, $"Item '{messageId}' of conversation '{threadId}' is a {item.Type}, not a message.");
+        return MapMessage(item, threadId, null, null);
+    }
+
+    public IAsyncEnumerable<OaiMessage> ListMessagesAsync(string threadId, string? runId, ListOptions options, CancellationToken ct)
+    {
+        var path = ConversationPath(threadId);
+        if (runId is not null) return RunMessagesAsync(threadId, runId, options, ct);
+        if (options.Before is not null)
+            throw NotOnResponses("Listing messages before a cursor", "conversation items page forward only (after)");
+        var query = new OaiQuery().Set("limit", 100).Set("order", options.Order);
+        if (options.After is not null) query.Set("after", OaiId.Check(options.After, "cursor"));
+        // Items of other types (function calls, reasoning) are skipped, so -First counts messages, not items.
+        var items = _client.ListAsync(path + "/items", query, J.ItemListWire, p => p.Data, p => p.HasMore, p => p.LastId, null, ct);
+        return MessagesOf(items, threadId, options.First, ct);
+    }
+
+    private async IAsyncEnumerable<OaiMessage> MessagesOf(IAsyncEnumerable<ItemWire> items, string threadId, int? first,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var left = first ?? int.MaxValue;
+        if (left <= 0) yield break;
+        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (item.Type != "message") continue;
+            yield return MapMessage(item, threadId, null, null);
+            if (--left == 0) yield break;
+        }
+    }
+
+    /// <summary>The messages a run produced: the message items of its response's output.</summary>
+    private async IAsyncEnumerable<OaiMessage> RunMessagesAsync(string threadId, string runId, ListOptions options,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
+        var assistantId = AssistantIdOf(response);
+        IEnumerable<ItemWire> output = response.Output ?? new List<ItemWire>();
+        if (options.Order == "desc") output = output.Reverse();
+        foreach (var item in output.Where(i => i.Type == "message").Take(options.First ?? int.MaxValue))
+        {
+            yield return MapMessage(item, response.Conversation?.Id ?? threadId, response.Id, assistantId, response.CompletedAt ?? response.CreatedAt);
+        }
+    }
+
+    #endregion
+
+    #region Runs (background responses)
+
+    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
+    {
+        var conversation = OaiId.Check(threadId, "thread");
+        OaiId.Check(o.AssistantId, "assistant");
+        var assistant = _store.Find(o.AssistantId)?.ToModel() ?? o.Assistant ?? throw AssistantNotFound(o.AssistantId);
+
+        var instructions = o.Instructions ?? assistant.Instructions;
+        if (o.AdditionalInstructions is not null)
+            instructions = string.IsNullOrEmpty(instructions) ? o.AdditionalInstructions : instructions + "\n\n" + o.AdditionalInstructions;
+
+        var metadata = new Dictionary<string, string>(o.Metadata ?? OaiMetadata.Empty);
+        if (metadata.Count < OaiMetadata.MaxPairs) metadata[AssistantIdKey] = assistant.Id;
+
+        var model = o.Model ?? (string.IsNullOrEmpty(assistant.Model) ? null : assistant.Model);
+        if (model is null && assistant.PromptId is null)
+            throw new ArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
+
+        var body = new CreateResponseBody
+        {
+            Model = model,
+            Instructions = instructions,
+            Conversation = conversation,
+            Background = true,
+            Store = true,
+            Tools = assistant.Tools.Count == 0 ? null : assistant.Tools.Select(ToWire).ToList(),
+            Prompt = assistant.PromptId is null ? null : new PromptWire { Id = assistant.PromptId, Version = assistant.PromptVersion },
+            Metadata = metadata,
+            Temperature = assistant.Temperature,
+            TopP = assistant.TopP,
+        };
+        var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+        return Map(response, raw, conversation);
+    }
+
+    public async Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct)
+    {
+        var (response, raw) = await _client.GetRawAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
+        return Map(response, raw, threadId);
+    }
+
+    public IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct) =>
+        throw NotOnResponses("Listing the runs of a thread",
+            "a conversation does not list the responses made on it; keep the run objects Start-OaiRun returns, or get one with Get-OaiRun -Id");
+
+    public async Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct)
+    {
+        var (response, raw) = await _client.PostRawAsync(ResponsePath(runId) + "/cancel", new EmptyBody(), J.EmptyBody, J.ResponseObject, ct).ConfigureAwait(false);
+        return Map(response, raw, threadId);
+    }
+
+    #endregion
+
+    #region Paths and mapping
+
+    private static string ConversationPath(string threadId) => "/conversations/" + OaiId.Check(threadId, "thread");
+
+    private static string ResponsePath(string runId) => "/responses/" + OaiId.Check(runId, "run");
+
+    internal static OaiApiException NotOnResponses(string feature, string why) =>
+        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Responses protocol: {why}.") { ErrorCode = "not_on_responses" };
+
+    /// <summary>Assistant tools in the Responses shape; code_interpreter needs a container, which "auto" lets the server make.</summary>
+    internal static ResponsesToolWire ToWire(OaiTool t) => t.Type switch
+    {
+        "code_interpreter" => new ResponsesToolWire { Type = "code_interpreter", Container = new ContainerWire() },
+        "function" => new ResponsesToolWire
+        {
+            Type = "function",
+            Name = t.Name,
+            Description = t.Description,
+            Parameters = t.ParametersJson is null ? null : JsonDocument.Parse(t.ParametersJson).RootElement.Clone(),
+            Strict = t.Strict ?? false,
+        },
+        "file_search" => throw NotOnResponses("The file_search tool without vector stores",
+            "Responses needs the vector store ids in the tool itself"),
+        _ => new ResponsesToolWire { Type = t.Type },
+    };
+
+    private static DateTimeOffset Time(double seconds) => DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+
+    private static string? AssistantIdOf(ResponseObject r) =>
+        r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : null;
+
+    internal static OaiThread Map(ConversationResource c) => new()
+    {
+        Id = c.Id,
+        CreatedAt = Time(c.CreatedAt),
+        Metadata = OaiMetadata.From(c.Metadata),
+    };
+
+    internal static OaiMessage MapMessage(ItemWire item, string threadId, string? runId, string? assistantId, double? createdAt = null)
+    {
+        var parts = item.Content?.Select(c => new OaiMessageContent(c.Type)
+        {
+            Text = c.Text,
+            Refusal = c.Refusal,
+            FileId = c.FileId,
+            ImageUrl = c.ImageUrl,
+        }).ToArray() ?? Array.Empty<OaiMessageContent>();
+        var when = item.CreatedAt ?? createdAt;
+        return new OaiMessage
+        {
+            Id = item.Id ?? "",
+            ThreadId = threadId,
+            RunId = runId,
+            AssistantId = item.Role == "assistant" ? assistantId : null,
+            Role = item.Role ?? "",
+            Status = item.Status,
+            Content = parts,
+            Text = OaiMessage.JoinText(parts),
+            CreatedAt = when is { } w ? Time(w) : null,
+        };
+    }
+
+    /// <summary>
+    /// A response maps onto a run. A response that ended with function calls to answer is shown as
+    /// requires_action, as a run waiting for tool outputs would be on Assistants v2.
+    /// </summary>
+    internal static OaiRun Map(ResponseObject r, string? raw, string threadId)
+    {
+        var calls = r.Output?.Where(i => i.Type == "function_call").ToArray() ?? Array.Empty<ItemWire>();
+        var status = r.Status ?? "";
+        if (status == "completed" && calls.Length > 0) status = "requires_action";
+        var metadata = OaiMetadata.From(r.Metadata);
+        return new OaiRun
+        {
+            Id = r.Id,
+            ThreadId = r.Conversation?.Id ?? threadId,
+            AssistantId = AssistantIdOf(r),
+            Status = status,
+            Instructions = r.Instructions is { ValueKind: JsonValueKind.String } s ? s.GetString() : null,
+            Model = r.Model,
+            CreatedAt = Time(r.CreatedAt),
+            CompletedAt = status == "completed" && r.CompletedAt is { } c ? Time(c) : null,
+            LastError = r.Error is null ? null : new OaiRunError { Code = r.Error.Code, Message = r.Error.Message },
+            IncompleteReason = r.IncompleteDetails?.Reason,
+            Usage = r.Usage is null ? null : new OaiUsage
+            {
+                PromptTokens = r.Usage.InputTokens,
+                CompletionTokens = r.Usage.OutputTokens,
+                TotalTokens = r.Usage.TotalTokens,
+            },
+            RequiredAction = calls.Length == 0 ? null : new OaiRequiredAction
+            {
+                ToolCalls = calls.Select(f => new OaiToolCall { Id = f.CallId ?? f.Id ?? "", Name = f.Name, Arguments = f.Arguments }).ToArray(),
+            },
+            Metadata = metadata,
+            RawJson = raw,
+        };
+    }
+
+    #endregion
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PSAssistants.Protocols.Responses;
+
+// Wire shapes of Responses + Conversations, named after the reference's schemas. Items are polymorphic
+// (message, function_call, function_call_output, reasoning, ...): one tolerant class holds the fields the
+// module reads of any of them, and unknown item types pass through untouched.
+
+internal sealed class ConversationResource
+{
+    public string Id { get; set; } = "";
+    public double CreatedAt { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class CreateConversationBody
+{
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class CreateItemsBody
+{
+    public List<InputMessageWire> Items { get; set; } = new();
+}
+
+/// <summary>An input message item: {type:"message", role, content:[{type:"input_text"|"output_text", text}]}.</summary>
+internal sealed class InputMessageWire
+{
+    public string Type { get; set; } = "message";
+    public string Role { get; set; } = "user";
+    public List<ContentPartWire> Content { get; set; } = new();
+}
+
+internal sealed class ItemWire
+{
+    public string Type { get; set; } = "";
+    public string? Id { get; set; }
+    public string? Status { get; set; }
+    public string? Role { get; set; }
+    public List<ContentPartWire>? Content { get; set; }
+    public string? CallId { get; set; }
+    public string? Name { get; set; }
+    public string? Arguments { get; set; }
+    public double? CreatedAt { get; set; }
+}
+
+internal sealed class ContentPartWire
+{
+    public string Type { get; set; } = "";
+    public string? Text { get; set; }
+    public string? Refusal { get; set; }
+    public string? FileId { get; set; }
+    public string? ImageUrl { get; set; }
+}
+
+/// <summary>ConversationItemList and ResponseItemList: {object:"list", data, first_id, last_id, has_more}.</summary>
+internal sealed class ItemListWire
+{
+    public List<ItemWire>? Data { get; set; }
+    public string? FirstId { get; set; }
+    public string? LastId { get; set; }
+    public bool HasMore { get; set; }
+}
+
+internal sealed class CreateResponseBody
+{
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public string? Conversation { get; set; }
+    public bool Background { get; set; }
+    public bool Store { get; set; }
+    public List<ResponsesToolWire>? Tools { get; set; }
+    public PromptWire? Prompt { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+}
+
+internal sealed class ResponsesToolWire
+{
+    public string Type { get; set; } = "";
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public JsonElement? Parameters { get; set; }
+    public bool? Strict { get; set; }
+    public ContainerWire? Container { get; set; }
+}
+
+internal sealed class ContainerWire
+{
+    public string Type { get; set; } = "auto";
+}
+
+internal sealed class PromptWire
+{
+    public string Id { get; set; } = "";
+    public string? Version { get; set; }
+}
+
+internal sealed class ResponseObject
+{
+    public string Id { get; set; } = "";
+    public double CreatedAt { get; set; }
+    public double? CompletedAt { get; set; }
+    public string? Status { get; set; }
+    public ResponseErrorWire? Error { get; set; }
+    public IncompleteWire? IncompleteDetails { get; set; }
+
+    /// <summary>A string, or an array of input items when a stored prompt supplied them.</summary>
+    public JsonElement? Instructions { get; set; }
+    public string? Model { get; set; }
+    public List<ItemWire>? Output { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+    public ResponseUsageWire? Usage { get; set; }
+    public ConversationRefWire? Conversation { get; set; }
+}
+
+internal sealed class ResponseErrorWire
+{
+    public string? Code { get; set; }
+    public string? Message { get; set; }
+}
+
+internal sealed class IncompleteWire
+{
+    public string? Reason { get; set; }
+}
+
+internal sealed class ResponseUsageWire
+{
+    public long InputTokens { get; set; }
+    public long OutputTokens { get; set; }
+    public long TotalTokens { get; set; }
+}
+
+internal sealed class ConversationRefWire
+{
+    public string? Id { get; set; }
+}
+
+internal sealed class EmptyBody
+{
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ConversationResource))]
+[JsonSerializable(typeof(CreateConversationBody))]
+[JsonSerializable(typeof(CreateItemsBody))]
+[JsonSerializable(typeof(ItemWire))]
+[JsonSerializable(typeof(ItemListWire))]
+[JsonSerializable(typeof(CreateResponseBody))]
+[JsonSerializable(typeof(ResponseObject))]
+[JsonSerializable(typeof(EmptyBody))]
+internal sealed partial class ResponsesJson : JsonSerializerContext
+{
+}
