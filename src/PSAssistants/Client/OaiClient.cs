@@ -76,6 +76,7 @@ internal sealed class OaiClient
     {
         var what = method.Method + " " + path;
         var idempotencyKey = method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
+        var maxRetries = OaiLog.MaxRetries ?? _session.MaxRetries;
         for (var attempt = 0; ; attempt++)
         {
             TimeSpan? serverDelay = null;
@@ -84,14 +85,14 @@ internal sealed class OaiClient
             {
                 return await SendOnceAsync(method, path, body, idempotencyKey, result, what, keepRaw, ct).ConfigureAwait(false);
             }
-            catch (OaiApiException ex) when (IsRetryable(ex) && attempt < _session.MaxRetries)
+            catch (OaiApiException ex) when (IsRetryable(ex) && attempt < maxRetries)
             {
                 failure = ex;
                 serverDelay = ex.Data["RetryAfter"] as TimeSpan?;
             }
             var delay = RetryDelay(attempt + 1, serverDelay);
             OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
-                $"Retrying {what} (attempt {attempt + 2} of {_session.MaxRetries + 1}) in {delay.TotalMilliseconds:0} ms: {failure.Message}"));
+                $"Retrying {what} (attempt {attempt + 2} of {maxRetries + 1}) in {delay.TotalMilliseconds:0} ms: {failure.Message}"));
             await Task.Delay(delay, ct).ConfigureAwait(false);
         }
     }

@@ -1,7 +1,7 @@
 namespace PSAssistants.Client;
 
 /// <summary>
-/// Where the client layer writes its diagnostics. The cmdlet that starts an operation sets a sink
+/// Where the client layer writes its diagnostics, and the per-call settings a cmdlet passes down. The cmdlet that starts an operation sets a sink
 /// for the duration of its call (the value flows through awaits) and drains it on the pipeline thread,
 /// because Write-Verbose may only be called from there.
 /// </summary>
@@ -14,6 +14,14 @@ internal interface IOaiLogSink
 internal static class OaiLog
 {
     private static readonly AsyncLocal<IOaiLogSink?> s_current = new();
+    private static readonly AsyncLocal<int?> s_maxRetries = new();
+
+    /// <summary>A cmdlet's -MaxRetries, which wins over the session's for the calls it makes.</summary>
+    public static int? MaxRetries
+    {
+        get => s_maxRetries.Value;
+        set => s_maxRetries.Value = value;
+    }
 
     public static IOaiLogSink? Current
     {

@@ -15,6 +15,15 @@ public abstract class OaiApiCmdlet : OaiCmdlet
     [ValidateNotNull]
     public OaiSession? Session { get; set; }
 
+    /// <summary>
+    /// <para type="description">How often to retry a failed request in this call, instead of the session's -MaxRetries.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 10)]
+    public int? MaxRetries { get; set; }
+
+    private protected override int? CallMaxRetries => MaxRetries;
+
     /// <summary>The session in effect: -Session, else the default one (built from the environment if needed).</summary>
     protected OaiSession CurrentSession
     {

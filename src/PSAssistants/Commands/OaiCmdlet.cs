@@ -24,6 +24,9 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
         _signal.Set();
     }
 
+    /// <summary>How often this cmdlet's requests are retried, when it overrides the session's setting.</summary>
+    private protected virtual int? CallMaxRetries => null;
+
     /// <summary>The cmdlet's work for one pipeline input; failures of this item become ErrorRecords.</summary>
     protected abstract void ProcessItem();
 
@@ -51,10 +54,16 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
     protected T Await<T>(Func<CancellationToken, Task<T>> operation)
     {
         var previous = OaiLog.Current;
+        var previousRetries = OaiLog.MaxRetries;
         OaiLog.Current = this;
+        OaiLog.MaxRetries = CallMaxRetries;
         Task<T> task;
         try { task = operation(_stop.Token); }
-        finally { OaiLog.Current = previous; }
+        finally
+        {
+            OaiLog.Current = previous;
+            OaiLog.MaxRetries = previousRetries;
+        }
 
         if (!task.IsCompleted)
         {
