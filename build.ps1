@@ -380,21 +380,13 @@ function Invoke-PesterStage {
     Add-Stage $Name -Passed $summary.Passed -Failed $summary.Failed -Skipped $summary.Skipped -Seconds $clock.Elapsed.TotalSeconds -Failures @($summary.Failures)
 }
 
-function Start-Prism {
-    param([Parameter(Mandatory)] [string] $Upstream, [Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $LogPath)
-    $cli = Join-Path $PrismDir 'node_modules/@stoplight/prism-cli'
-    if (-not (Test-Path $cli)) {
-        if (-not (Get-Command npm -ErrorAction Ignore)) { throw 'Prism is not installed (tools/prism/node_modules) and npm is not on PATH.' }
-        Invoke-Native 'npm ci --prefix tools/prism' { npm ci --prefix $PrismDir --no-audit --no-fund --loglevel=error }
-    }
+function Start-NodeProcess {
+    <# Starts 'node <arguments>' with its output collected in memory, written to LogPath by Stop-NodeProcess. #>
+    param([Parameter(Mandatory)] [string[]] $Arguments, [Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $LogPath)
     $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
     if (-not $node) { throw 'node is not on PATH: the wire check needs it to run Prism.' }
-    $package = Get-Content -Raw (Join-Path $cli 'package.json') | ConvertFrom-Json
-    $bin = if ($package.bin -is [string]) { $package.bin } else { $package.bin.prism }
-    $entry = Join-Path $cli $bin
-
     $psi = [System.Diagnostics.ProcessStartInfo]::new($node.Source)
-    foreach ($arg in @($entry, 'proxy', $OpenApiPath, $Upstream, '-p', "$Port", '-h', '127.0.0.1', '--errors')) { $psi.ArgumentList.Add($arg) }
+    foreach ($arg in $Arguments) { $psi.ArgumentList.Add($arg) }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -403,6 +395,7 @@ function Start-Prism {
     $psi.Environment['FORCE_COLOR'] = '0'
     $process = [System.Diagnostics.Process]::Start($psi)
     [pscustomobject]@{
+        Name       = [IO.Path]::GetFileName($Arguments[0])
         Process    = $process
         Port       = $Port
         LogPath    = $LogPath
@@ -411,42 +404,76 @@ function Start-Prism {
     }
 }
 
-function Stop-Prism([object] $Prism) {
-    if (-not $Prism) { return }
+function Stop-NodeProcess([object] $Node) {
+    if (-not $Node) { return }
     try {
-        if (-not $Prism.Process.HasExited) { $Prism.Process.Kill($true) }
-        $null = $Prism.Process.WaitForExit(10000)
+        if (-not $Node.Process.HasExited) { $Node.Process.Kill($true) }
+        $null = $Node.Process.WaitForExit(10000)
     }
     catch [System.InvalidOperationException] {
         # Already gone.
     }
-    $out = if ($Prism.OutputTask.Wait(5000)) { $Prism.OutputTask.Result } else { '' }
-    $err = if ($Prism.ErrorTask.Wait(5000)) { $Prism.ErrorTask.Result } else { '' }
-    Set-Content -LiteralPath $Prism.LogPath -Value ($out + $err) -Encoding utf8NoBOM
-    $Prism.Process.Dispose()
+    $out = if ($Node.OutputTask.Wait(5000)) { $Node.OutputTask.Result } else { '' }
+    $err = if ($Node.ErrorTask.Wait(5000)) { $Node.ErrorTask.Result } else { '' }
+    Set-Content -LiteralPath $Node.LogPath -Value ($out + $err) -Encoding utf8NoBOM
+    $Node.Process.Dispose()
 }
 
-function Wait-Prism([object] $Prism, [int] $TimeoutSeconds = 120) {
+function Wait-NodeProcess([object] $Node, [int] $TimeoutSeconds = 120) {
     # A TCP connect, not an HTTP request: any request Prism cannot route would be logged as an error.
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ([DateTime]::UtcNow -lt $deadline) {
-        if ($Prism.Process.HasExited) { throw "Prism exited (code $($Prism.Process.ExitCode)) before listening." }
-        if (Test-TcpPort $Prism.Port) { return }
+        if ($Node.Process.HasExited) { throw "$($Node.Name) exited (code $($Node.Process.ExitCode)) before listening on port $($Node.Port)." }
+        if (Test-TcpPort $Node.Port) { return }
         Start-Sleep -Milliseconds 250
     }
-    throw "Prism did not listen on port $($Prism.Port) within $TimeoutSeconds s."
+    throw "$($Node.Name) did not listen on port $($Node.Port) within $TimeoutSeconds s."
 }
 
-function Get-PrismViolation([string] $LogPath) {
+function Get-PrismCliPath {
+    $cli = Join-Path $PrismDir 'node_modules/@stoplight/prism-cli'
+    if (-not (Test-Path $cli)) {
+        if (-not (Get-Command npm -ErrorAction Ignore)) { throw 'Prism is not installed (tools/prism/node_modules) and npm is not on PATH.' }
+        Invoke-Native 'npm ci --prefix tools/prism' { npm ci --prefix $PrismDir --no-audit --no-fund --loglevel=error }
+    }
+    $package = Get-Content -Raw (Join-Path $cli 'package.json') | ConvertFrom-Json
+    $bin = if ($package.bin -is [string]) { $package.bin } else { $package.bin.prism }
+    Join-Path $cli $bin
+}
+
+function Get-PrismViolation([string] $LogPath, [string] $TapLogPath) {
     <#
     Every error Prism logs is a failure: 'Request terminated with error: ...' (with --errors: request
     violations answered 422, response violations answered 500, unknown paths, missing auth), and any
-    'Violation:' logged at error level. Warnings (say, a status code the description does not list) are not.
+    'Violation:' logged at error level. Warnings (say, a status code the description does not list) are
+    not. The details come from the tap's record of the same request.
     #>
-    $lines = Get-Content -LiteralPath $LogPath | ForEach-Object { $_ -replace '\x1b\[[0-9;]*m', '' }
+    $lines = @(Get-Content -LiteralPath $LogPath | ForEach-Object { $_ -replace '\x1b\[[0-9;]*m', '' })
     $errors = @($lines | Where-Object { $_ -match 'Request terminated with error:' -or ($_ -match 'Violation:' -and $_ -match '\berror\b') })
     $warnings = @($lines | Where-Object { $_ -match 'Violation:' -and $_ -match '\bwarning\b' })
-    [pscustomobject]@{ Errors = $errors; Warnings = $warnings }
+    $tapped = [System.Collections.Generic.List[object]]::new()
+    if ($TapLogPath -and (Test-Path $TapLogPath)) {
+        foreach ($json in (Get-Content -LiteralPath $TapLogPath)) { if ($json.Trim()) { $tapped.Add(($json | ConvertFrom-Json)) } }
+    }
+    $failures = foreach ($line in $errors) {
+        $name = 'Prism'
+        $message = ($line -replace '^\[[^\]]*\]\s*›\s*', '').Trim()
+        if ($line -match '\[HTTP SERVER\] (?<method>\w+) (?<path>\S+) .*Request terminated with error: \S+#(?<kind>\w+): (?<title>.*)$') {
+            $method = $Matches.method.ToUpperInvariant(); $path = $Matches.path
+            $name = "$method $path"
+            $message = "$($Matches.kind): $($Matches.title)"
+            $match = $tapped | Where-Object { $_.method -eq $method -and ($_.url -split '\?')[0] -eq $path } | Select-Object -First 1
+            if ($match) {
+                $null = $tapped.Remove($match)
+                foreach ($violation in @($match.violations)) {
+                    $where = if ($violation.PSObject.Properties['location'] -and $violation.location) { (@($violation.location) -join '.') + ': ' } else { '' }
+                    $message += "`n$where$($violation.message)"
+                }
+            }
+        }
+        [pscustomobject]@{ Name = $name; Message = $message }
+    }
+    [pscustomobject]@{ Failures = @($failures); Warnings = $warnings }
 }
 
 function Invoke-WireStage {
@@ -454,17 +481,27 @@ function Invoke-WireStage {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $emulator = $null
     $prism = $null
+    $tap = $null
     $prismLog = Join-Path $ResultsDir 'prism.log'
+    $tapLog = Join-Path $ResultsDir 'prism-violations.jsonl'
+    Remove-Item -LiteralPath $prismLog, $tapLog -ErrorAction Ignore
     try {
         if (-not (Test-Path $OpenApiPath)) { throw "The OpenAPI description is not at '$OpenApiPath' (../shared/openapi relative to the repo)." }
+        $prismCli = Get-PrismCliPath
         $emulator = Start-OaiTestEmulator -Local -Path (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll') -LogPath (Join-Path $ResultsDir 'wire-emulator.log')
-        $prism = Start-Prism -Upstream $emulator.ControlUri -Port (Get-FreeTcpPort) -LogPath $prismLog
-        Write-Host "  emulator $($emulator.ControlUri), Prism http://127.0.0.1:$($prism.Port) (starting...)"
+        $prismPort = Get-FreeTcpPort
+        $prism = Start-NodeProcess -Port $prismPort -LogPath $prismLog -Arguments @(
+            $prismCli, 'proxy', (Resolve-Path $OpenApiPath).ProviderPath, $emulator.ControlUri, '-p', "$prismPort", '-h', '127.0.0.1', '--errors')
+        $tapPort = Get-FreeTcpPort
+        $tap = Start-NodeProcess -Port $tapPort -LogPath (Join-Path $ResultsDir 'tap.log') -Arguments @(
+            (Join-Path $PrismDir 'tap.js'), "$tapPort", "$prismPort", $tapLog)
+        Write-Host "  emulator $($emulator.ControlUri) <- Prism :$prismPort <- tap :$tapPort <- tests (Prism is starting...)"
         $startClock = [Diagnostics.Stopwatch]::StartNew()
-        Wait-Prism $prism
+        Wait-NodeProcess $prism
+        Wait-NodeProcess $tap
         Write-Host "  Prism listening after $([Math]::Round($startClock.Elapsed.TotalSeconds, 1)) s"
         Invoke-PesterStage -Name wire -Tag Wire -Environment @{
-            PSASSISTANTS_TEST_BASEURI      = "http://127.0.0.1:$($prism.Port)"
+            PSASSISTANTS_TEST_BASEURI      = "http://127.0.0.1:$tapPort"
             PSASSISTANTS_TEST_EMULATOR_URI = $emulator.ControlUri
         }
     }
@@ -472,7 +509,8 @@ function Invoke-WireStage {
         Add-Stage wire -Seconds $clock.Elapsed.TotalSeconds -ErrorMessage (Format-ErrorRecord $_)
     }
     finally {
-        Stop-Prism $prism
+        Stop-NodeProcess $tap
+        Stop-NodeProcess $prism
         if ($emulator) { Stop-OaiTestEmulator $emulator }
     }
     $clock.Stop()
@@ -480,9 +518,9 @@ function Invoke-WireStage {
     $script:Stages[$script:Stages.Count - 1].Seconds = $clock.Elapsed.TotalSeconds
 
     if ($prism -and (Test-Path $prismLog)) {
-        $found = Get-PrismViolation $prismLog
-        $violations = @($found.Errors | ForEach-Object { [pscustomobject]@{ Name = 'Prism'; Message = $_.Trim() } })
-        Add-Stage prism -Failed $found.Errors.Count -Failures $violations -Note "$($found.Warnings.Count) warning(s); log: $([IO.Path]::GetRelativePath($RepoRoot, $prismLog))"
+        $found = Get-PrismViolation -LogPath $prismLog -TapLogPath $tapLog
+        $note = "$($found.Warnings.Count) warning(s); log: $([IO.Path]::GetRelativePath($RepoRoot, $prismLog))"
+        Add-Stage prism -Failed $found.Failures.Count -Failures $found.Failures -Note $note
     }
 }
 

@@ -104,6 +104,15 @@ function Split-Section {
 }
 
 function ConvertFrom-InlineMarkdown([string] $Text) {
+    # Code spans are left exactly as written (backticks included): `$_.Id` must keep its underscore.
+    $parts = [regex]::Split($Text, '(`+[^`]*?`+)')
+    $out = foreach ($part in $parts) {
+        if ($part -match '^`') { $part } else { ConvertFrom-InlineText $part }
+    }
+    -join $out
+}
+
+function ConvertFrom-InlineText([string] $Text) {
     # Links keep their text and, when it is a real address, the address.
     $Text = [regex]::Replace($Text, '(?<!!)\[(?<text>[^\]]+)\]\((?<url>[^)\s]+)(\s+"[^"]*")?\)', {
             param($m)
@@ -114,7 +123,7 @@ function ConvertFrom-InlineMarkdown([string] $Text) {
     $Text = $Text -replace '\*\*(?=\S)(?<t>.+?)(?<=\S)\*\*', '${t}'
     $Text = $Text -replace '(?<![\w_])__(?=\S)(?<t>.+?)(?<=\S)__(?![\w_])', '${t}'
     $Text = $Text -replace '(?<![\w*\\])\*(?=[^\s*])(?<t>[^*]+?)(?<=[^\s*])\*(?![\w*])', '${t}'
-    $Text = $Text -replace '(?<![\w_\\])_(?=[^\s_])(?<t>[^_]+?)(?<=[^\s_])_(?![\w_])', '${t}'
+    $Text = $Text -replace '(?<![\w_\\$])_(?=[^\s_])(?<t>[^_]+?)(?<=[^\s_])_(?![\w_])', '${t}'
     # platyPS escapes markdown punctuation with a backslash; help text wants the bare character.
     $Text = $Text -replace '\\(?<c>[\\`*_{}\[\]()#+\-.!<>|~"])', '${c}'
     $Text
@@ -562,16 +571,60 @@ function Write-MamlFile([string] $FilePath, [object[]] $Commands) {
     }
 }
 
+function Split-Line([string] $Text, [int] $Width) {
+    $line = ''
+    foreach ($word in ($Text -split ' ' | Where-Object { $_ })) {
+        if ($line -and ($line.Length + 1 + $word.Length) -gt $Width) { $line; $line = $word }
+        elseif ($line) { $line += " $word" }
+        else { $line = $word }
+    }
+    if ($line) { $line }
+}
+
 function Write-AboutTopic([string] $FilePath, [object[]] $Blocks) {
-    <# about_*.md to about_*.help.txt: headings in capitals at the margin, text indented by four spaces. #>
+    <#
+    about_*.md (platyPS's about template: '# Module', '## about_Topic', '# SHORT DESCRIPTION', ...) to
+    about_*.help.txt: level-1 headings in capitals at the margin, deeper headings and text indented by four
+    spaces, code by eight.
+    #>
     $out = [System.Collections.Generic.List[string]]::new()
-    foreach ($section in (Split-Section -Blocks $Blocks -Level 2)) {
-        if ($section.Title) { if ($out.Count -gt 0) { $out.Add('') }; $out.Add($section.Title.ToUpperInvariant()) }
-        foreach ($paragraph in (ConvertTo-Paragraph ($section.Blocks | Where-Object { -not ($_.Kind -eq 'Heading' -and $_.Level -eq 1) }))) {
-            foreach ($line in ($paragraph -split "`n")) { $out.Add("    $line".TrimEnd()) }
+    $pending = [System.Collections.Generic.List[object]]::new()
+    $flush = {
+        foreach ($paragraph in (ConvertTo-Paragraph $pending)) {
+            # help.txt is shown as it is: wrap prose at 80 columns; keep tables and other multi-line text.
+            $lines = if ($paragraph.Contains("`n")) { $paragraph -split "`n" } else { Split-Line -Text $paragraph -Width 76 }
+            foreach ($line in $lines) { $out.Add("    $line".TrimEnd()) }
+            $out.Add('')
+        }
+        $pending.Clear()
+    }
+    $blocks = @($Blocks)
+    for ($i = 0; $i -lt $blocks.Count; $i++) {
+        $block = $blocks[$i]
+        if ($block.Kind -eq 'Fence') {
+            . $flush
+            foreach ($line in ($block.Text -split "`n")) { $out.Add("        $line".TrimEnd()) }
+            $out.Add('')
+            continue
+        }
+        if ($block.Kind -ne 'Heading') { $pending.Add($block); continue }
+        . $flush
+        if ($block.Level -eq 2 -and $block.Text -like 'about_*') {
+            $out.Add('TOPIC'); $out.Add("    $($block.Text.Trim())"); $out.Add('')
+        }
+        elseif ($block.Level -eq 1) {
+            # The template's first heading is the module name, shown by the TOPIC that follows it.
+            $nextHeading = $blocks | Select-Object -Skip ($i + 1) | Where-Object { $_.Kind -eq 'Heading' } | Select-Object -First 1
+            if ($out.Count -eq 0 -and $nextHeading -and $nextHeading.Level -eq 2 -and $nextHeading.Text -like 'about_*') { continue }
+            $out.Add((ConvertFrom-InlineMarkdown $block.Text).ToUpperInvariant())
+        }
+        else {
+            $out.Add("    $(ConvertFrom-InlineMarkdown $block.Text)")
             $out.Add('')
         }
     }
+    . $flush
+    while ($out.Count -gt 0 -and -not $out[$out.Count - 1]) { $out.RemoveAt($out.Count - 1) }
     Set-Content -LiteralPath $FilePath -Value $out -Encoding utf8NoBOM
 }
 

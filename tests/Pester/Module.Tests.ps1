@@ -88,10 +88,11 @@ Describe 'The module manifest' {
 Describe 'The built module folder' {
     It 'holds only the allow-listed files' {
         $allowed = @('PSAssistants.psd1', 'PSAssistants.dll', 'PSAssistants.pdb', 'PSAssistants.format.ps1xml', 'LICENSE',
-            'en-US', 'en-US/PSAssistants.dll-Help.xml')
+            'en-US', 'en-US/PSAssistants.dll-Help.xml', 'en-US/about_*.help.txt')
         $files = Get-ChildItem -LiteralPath $modulePath -Recurse |
             ForEach-Object { [IO.Path]::GetRelativePath($modulePath, $_.FullName) -replace '\\', '/' }
-        $files | Where-Object { $_ -notin $allowed } | Should -BeNullOrEmpty -Because 'build.ps1 copies an allow-list'
+        $stray = $files | Where-Object { $file = $_; -not ($allowed | Where-Object { $file -like $_ }) }
+        $stray | Should -BeNullOrEmpty -Because 'build.ps1 copies an allow-list'
         foreach ($required in 'PSAssistants.psd1', 'PSAssistants.dll', 'PSAssistants.format.ps1xml', 'LICENSE') {
             $files | Should -Contain $required
         }
