@@ -192,6 +192,8 @@ static class Pipeline
             CheckAuth(ctx);
             var segs = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
             if (segs.Length > 0 && segs[0] == "v1") segs = segs[1..];
+            // Azure OpenAI's v1 API lives under /openai/v1 on the resource's host.
+            else if (segs.Length > 1 && segs[0] == "openai" && segs[1] == "v1") segs = segs[2..];
             if (segs.Length == 0) throw InvalidUrl(method, path);
             if (AssistantsRoots.Contains(segs[0])) CheckBeta(ctx);
             while (idemKey is not null && mine is null)
@@ -253,6 +255,8 @@ static class Pipeline
         var auth = ctx.Request.Headers.Authorization.ToString();
         string token = "";
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) token = auth[7..].Trim();
+        // Azure OpenAI takes a resource key in the api-key header instead of a bearer token.
+        else if (auth.Length == 0) token = ctx.Request.Headers["api-key"].ToString().Trim();
         if (token.Length == 0)
             throw new ApiException(401,
                 "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), " +

@@ -201,8 +201,7 @@ internal sealed class OaiClient
     private void ApplyHeaders(HttpRequestMessage request, string? idempotencyKey)
     {
         var headers = request.Headers;
-        var auth = _session.AuthorizationHeader;
-        if (auth is not null) headers.TryAddWithoutValidation("Authorization", auth);
+        if (_session.AuthHeader is { } auth) headers.TryAddWithoutValidation(auth.Key, auth.Value);
         headers.TryAddWithoutValidation("User-Agent", s_userAgent);
         headers.TryAddWithoutValidation("Accept", "application/json");
         if (!string.IsNullOrEmpty(_session.Organization)) headers.TryAddWithoutValidation("OpenAI-Organization", _session.Organization);
@@ -218,7 +217,7 @@ internal sealed class OaiClient
         try { text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false); }
         catch (Exception readError) when (readError is HttpRequestException or IOException or OperationCanceledException) { text = ""; }
         // Some proxies quote the credential they refused; it must not reach an error message.
-        var key = _session.AuthorizationHeader is { Length: > 7 } auth ? auth["Bearer ".Length..] : null;
+        var key = _session.SecretText;
         if (!string.IsNullOrEmpty(key) && text.Contains(key, StringComparison.Ordinal)) text = text.Replace(key, "***", StringComparison.Ordinal);
 
         ApiError? error = null;

@@ -16,7 +16,29 @@ internal static class OaiHttp
 
     public static bool IsCreated => s_shared.IsValueCreated;
 
-    private static HttpMessageInvoker Create()
+    private static readonly Dictionary<(Uri, string?), HttpMessageInvoker> s_proxied = new();
+
+    /// <summary>
+    /// The invoker for a proxy setting: the shared one for the system proxy, else one per proxy and user,
+    /// made once and kept for the process (a handler per session would defeat connection pooling).
+    /// </summary>
+    public static HttpMessageInvoker For(Uri? proxy, NetworkCredential? credential)
+    {
+        if (proxy is null) return Shared;
+        var key = (proxy, credential is null ? null : credential.Domain + "\\" + credential.UserName);
+        lock (s_proxied)
+        {
+            if (!s_proxied.TryGetValue(key, out var invoker))
+            {
+                s_proxied[key] = invoker = Create(new WebProxy(proxy) { Credentials = credential });
+            }
+            return invoker;
+        }
+    }
+
+    private static HttpMessageInvoker Create() => Create(null);
+
+    private static HttpMessageInvoker Create(IWebProxy? proxy)
     {
         var handler = new SocketsHttpHandler
         {
@@ -25,8 +47,9 @@ internal static class OaiHttp
             ConnectTimeout = TimeSpan.FromSeconds(30),
             AutomaticDecompression = DecompressionMethods.All,
             UseCookies = false,
-            // The system proxy is honoured by default (UseProxy = true, DefaultProxy).
         };
+        // Without an explicit proxy the system proxy is honoured (UseProxy = true, HttpClient.DefaultProxy).
+        if (proxy is not null) handler.Proxy = proxy;
         // Timeouts are applied per request by OaiClient, so the invoker itself never times out.
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }

@@ -1,14 +1,16 @@
 using System.Net;
+using System.Net.Http;
 using System.Runtime.InteropServices;
 using System.Security;
+using PSAssistants.Client;
 using PSAssistants.Protocols;
 
 namespace PSAssistants;
 
 /// <summary>
 /// A connection's settings: where to send requests, how to authenticate and which protocol to speak.
-/// It holds no connection of its own (all sessions share one HttpClient) and never shows its key:
-/// only <see cref="HasApiKey"/> and <see cref="ApiKeySource"/> are public.
+/// It holds no connection of its own (sessions share one HttpClient per proxy setting) and never shows its
+/// secret: only <see cref="HasApiKey"/>, <see cref="ApiKeySource"/> and <see cref="Authentication"/> are public.
 /// </summary>
 public sealed class OaiSession
 {
@@ -16,24 +18,33 @@ public sealed class OaiSession
     public const int DefaultTimeoutSec = 600;
     public const int DefaultMaxRetries = 2;
 
+    /// <summary>Access tokens are renewed this long before they expire.</summary>
+    private static readonly TimeSpan s_tokenSkew = TimeSpan.FromMinutes(5);
+
     private readonly SecureString? _apiKey;
-    private string? _authorization;
+    private readonly IAccessTokenProvider? _tokenProvider;
+    private readonly NetworkCredential? _proxyCredential;
+    private string? _plainSecret;
+    private AccessToken? _token;
     private IProtocolAdapter? _adapter;
     private readonly object _gate = new();
 
-    internal OaiSession(Uri baseUri, OaiProtocol protocol, SecureString? apiKey, string apiKeySource,
-        string? organization, string? project, int timeoutSec, int maxRetries, string assistantStorePath)
+    internal OaiSession(OaiSessionOptions o)
     {
-        AssistantStorePath = assistantStorePath;
-        BaseUri = baseUri;
-        Protocol = protocol;
-        _apiKey = apiKey;
+        BaseUri = o.BaseUri;
+        Protocol = o.Protocol;
+        Authentication = o.Authentication;
+        _apiKey = o.ApiKey;
         _apiKey?.MakeReadOnly();
-        ApiKeySource = apiKeySource;
-        Organization = organization;
-        Project = project;
-        TimeoutSec = timeoutSec;
-        MaxRetries = maxRetries;
+        _tokenProvider = o.TokenProvider;
+        ApiKeySource = o.ApiKeySource;
+        Organization = o.Organization;
+        Project = o.Project;
+        TimeoutSec = o.TimeoutSec;
+        MaxRetries = o.MaxRetries;
+        AssistantStorePath = o.AssistantStorePath;
+        Proxy = o.Proxy;
+        _proxyCredential = o.ProxyCredential;
         ConnectedAt = DateTimeOffset.Now;
     }
 
@@ -41,6 +52,9 @@ public sealed class OaiSession
     public Uri BaseUri { get; }
 
     public OaiProtocol Protocol { get; }
+
+    /// <summary>How requests authenticate: ApiKey (Authorization: Bearer), AzureApiKey (api-key header) or AccessToken (Entra ID).</summary>
+    public OaiAuthentication Authentication { get; }
 
     public string? Organization { get; }
 
@@ -52,31 +66,51 @@ public sealed class OaiSession
     /// <summary>How often a failed request is retried on 408, 409, 429, 5xx and connection errors.</summary>
     public int MaxRetries { get; }
 
-    public bool HasApiKey => _apiKey is not null && _apiKey.Length > 0;
+    /// <summary>True when the session has a key or a way to get an access token.</summary>
+    public bool HasApiKey => (_apiKey is not null && _apiKey.Length > 0) || _tokenProvider is not null;
 
-    /// <summary>Where the key came from: Parameter, Environment or None. Never the key itself.</summary>
+    /// <summary>Where the secret came from: Parameter, Environment, SecretVault, TokenProvider or None. Never the secret itself.</summary>
     public string ApiKeySource { get; }
-
-    public DateTimeOffset ConnectedAt { get; }
 
     /// <summary>Where assistant definitions are kept on the Responses protocol (a JSON file).</summary>
     public string AssistantStorePath { get; }
 
+    /// <summary>The proxy of this session; null means the system proxy (if any).</summary>
+    public Uri? Proxy { get; }
+
+    public DateTimeOffset ConnectedAt { get; }
+
     public override string ToString() => $"{Protocol} at {BaseUri}";
 
-    /// <summary>The Authorization header value, unwrapped once from the SecureString and kept private.</summary>
-    internal string? AuthorizationHeader
+    /// <summary>The Authorization header value of a key sent as a bearer token (null in the other modes).</summary>
+    internal string? AuthorizationHeader =>
+        Authentication == OaiAuthentication.ApiKey && PlainKey() is { } key ? "Bearer " + key : null;
+
+    /// <summary>The header that authenticates a request, or null when the session has no secret.</summary>
+    internal KeyValuePair<string, string>? AuthHeader => Authentication switch
     {
-        get
-        {
-            if (_apiKey is null || _apiKey.Length == 0) return null;
-            if (_authorization is not null) return _authorization;
-            var ptr = Marshal.SecureStringToGlobalAllocUnicode(_apiKey);
-            try { _authorization = "Bearer " + Marshal.PtrToStringUni(ptr); }
-            finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
-            return _authorization;
-        }
+        OaiAuthentication.ApiKey => AuthorizationHeader is { } a ? new("Authorization", a) : null,
+        OaiAuthentication.AzureApiKey => PlainKey() is { } k ? new("api-key", k) : null,
+        _ => _token is { } t ? new("Authorization", "Bearer " + t.Token) : null,
+    };
+
+    /// <summary>The secret as text, so that error text quoting it can be redacted.</summary>
+    internal string? SecretText => Authentication == OaiAuthentication.AccessToken ? _token?.Token : PlainKey();
+
+    /// <summary>
+    /// Gets a new access token when there is none or it expires within five minutes. Called on the pipeline
+    /// thread before each operation, because a token scriptblock can only run there.
+    /// </summary>
+    internal void RefreshAccessToken()
+    {
+        if (_tokenProvider is null) return;
+        var current = _token;
+        if (current is not null && (current.ExpiresOn is null || current.ExpiresOn - DateTimeOffset.UtcNow > s_tokenSkew)) return;
+        _token = _tokenProvider.GetToken();
     }
+
+    /// <summary>The shared invoker for this session's proxy setting.</summary>
+    internal HttpMessageInvoker Http => OaiHttp.For(Proxy, _proxyCredential);
 
     /// <summary>The protocol adapter, made on first use so that Connect-OaiService does no I/O.</summary>
     internal IProtocolAdapter Adapter
@@ -86,7 +120,7 @@ public sealed class OaiSession
             if (_adapter is not null) return _adapter;
             lock (_gate)
             {
-                return _adapter ??= ProtocolAdapters.Create(this, Client.OaiHttp.Shared);
+                return _adapter ??= ProtocolAdapters.Create(this, Http);
             }
         }
     }
@@ -96,4 +130,55 @@ public sealed class OaiSession
 
     internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>Unwrapped once from the SecureString and kept private: every request needs it.</summary>
+    private string? PlainKey()
+    {
+        if (_apiKey is null || _apiKey.Length == 0) return null;
+        if (_plainSecret is not null) return _plainSecret;
+        var ptr = Marshal.SecureStringToGlobalAllocUnicode(_apiKey);
+        try { _plainSecret = Marshal.PtrToStringUni(ptr); }
+        finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
+        return _plainSecret;
+    }
+}
+
+/// <summary>How a session authenticates its requests.</summary>
+public enum OaiAuthentication
+{
+    /// <summary>Authorization: Bearer with an API key (OpenAI and compatible servers).</summary>
+    ApiKey,
+
+    /// <summary>The api-key header (Azure OpenAI with a resource key).</summary>
+    AzureApiKey,
+
+    /// <summary>Authorization: Bearer with an access token from Entra ID, renewed before it expires.</summary>
+    AccessToken,
+}
+
+/// <summary>An access token and, when known, when it expires.</summary>
+internal sealed record AccessToken(string Token, DateTimeOffset? ExpiresOn);
+
+/// <summary>Gets access tokens; the cmdlet layer implements it over a string or a scriptblock.</summary>
+internal interface IAccessTokenProvider
+{
+    AccessToken GetToken();
+}
+
+/// <summary>Everything a session is made from; OaiSessions.Create fills the gaps from the environment.</summary>
+internal sealed class OaiSessionOptions
+{
+    public Uri BaseUri { get; set; } = new(OaiSession.DefaultBaseUri);
+    public OaiProtocol Protocol { get; set; }
+    public OaiAuthentication Authentication { get; set; }
+    public SecureString? ApiKey { get; set; }
+    public IAccessTokenProvider? TokenProvider { get; set; }
+    public string ApiKeySource { get; set; } = "None";
+    public string? Organization { get; set; }
+    public string? Project { get; set; }
+    public int TimeoutSec { get; set; } = OaiSession.DefaultTimeoutSec;
+    public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
+    public string AssistantStorePath { get; set; } = "";
+    public Uri? Proxy { get; set; }
+    public NetworkCredential? ProxyCredential { get; set; }
 }

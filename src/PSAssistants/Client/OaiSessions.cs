@@ -20,7 +20,7 @@ internal static class OaiSessions
     {
         lock (s_gate)
         {
-            return s_default ??= Create(null, null, null, null, null, null, null, false, null);
+            return s_default ??= Create(new OaiConnectRequest());
         }
     }
 
@@ -29,28 +29,46 @@ internal static class OaiSessions
         lock (s_gate) s_default = session;
     }
 
+    /// <summary>The positional form the tests use: an OpenAI-style session (Authorization: Bearer).</summary>
+    public static OaiSession Create(SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
+        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp, string? assistantStorePath = null) =>
+        Create(new OaiConnectRequest
+        {
+            ApiKey = apiKey,
+            BaseUri = baseUri,
+            Protocol = protocol,
+            Organization = organization,
+            Project = project,
+            TimeoutSec = timeoutSec,
+            MaxRetries = maxRetries,
+            AllowInsecureHttp = allowInsecureHttp,
+            AssistantStorePath = assistantStorePath,
+        });
+
     /// <summary>
     /// Makes a session from what was given, falling back to the environment for what was not.
     /// Refuses plain http to anything but loopback unless asked, because the key would travel in clear.
+    /// An Azure endpoint becomes its v1 API root and authenticates with the api-key header or an access token.
     /// </summary>
-    public static OaiSession Create(SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
-        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp, string? assistantStorePath = null)
+    public static OaiSession Create(OaiConnectRequest r)
     {
-        var keySource = "Parameter";
-        if (apiKey is null)
+        var o = new OaiSessionOptions
         {
-            var fromEnv = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-            if (!string.IsNullOrEmpty(fromEnv))
-            {
-                apiKey = ToSecureString(fromEnv);
-                keySource = "Environment";
-            }
-            else
-            {
-                keySource = "None";
-            }
-        }
+            Organization = r.Organization ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_ORG_ID")),
+            Project = r.Project ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID")),
+            TimeoutSec = r.TimeoutSec ?? OaiSession.DefaultTimeoutSec,
+            MaxRetries = r.MaxRetries ?? OaiSession.DefaultMaxRetries,
+            AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
+            Proxy = r.Proxy,
+            ProxyCredential = r.ProxyCredential,
+        };
 
+        Uri? baseUri = r.BaseUri;
+        if (r.AzureEndpoint is { } azure)
+        {
+            baseUri = AzureV1Root(azure);
+            o.Authentication = r.TokenProvider is not null ? OaiAuthentication.AccessToken : OaiAuthentication.AzureApiKey;
+        }
         if (baseUri is null)
         {
             var env = Environment.GetEnvironmentVariable("OPENAI_BASE_URL");
@@ -60,16 +78,45 @@ internal static class OaiSessions
         }
         if (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp)
             throw new ArgumentException($"The base URI '{baseUri}' must be http or https.");
-        if (baseUri.Scheme == Uri.UriSchemeHttp && !allowInsecureHttp && !OaiSession.IsLoopback(baseUri))
+        if (baseUri.Scheme == Uri.UriSchemeHttp && !r.AllowInsecureHttp && !OaiSession.IsLoopback(baseUri))
             throw new ArgumentException(
                 $"The base URI '{baseUri}' is plain http to a host that is not this machine: the API key would travel unencrypted. Use https, or -AllowInsecureHttp if you mean it.");
+        o.BaseUri = baseUri;
+        o.Protocol = r.Protocol ?? DefaultProtocol(baseUri, isAzure: r.AzureEndpoint is not null);
 
-        organization ??= NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_ORG_ID"));
-        project ??= NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID"));
+        if (r.TokenProvider is not null)
+        {
+            o.Authentication = OaiAuthentication.AccessToken;
+            o.TokenProvider = r.TokenProvider;
+            o.ApiKeySource = "TokenProvider";
+        }
+        else if (r.ApiKey is not null)
+        {
+            o.ApiKey = r.ApiKey;
+            o.ApiKeySource = r.ApiKeySource ?? "Parameter";
+        }
+        else
+        {
+            // Azure resources usually keep their key in AZURE_OPENAI_API_KEY; OPENAI_API_KEY serves both.
+            var fromEnv = (r.AzureEndpoint is not null ? NullIfEmpty(Environment.GetEnvironmentVariable("AZURE_OPENAI_API_KEY")) : null)
+                ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"));
+            if (fromEnv is not null)
+            {
+                o.ApiKey = ToSecureString(fromEnv);
+                o.ApiKeySource = "Environment";
+            }
+        }
+        return new OaiSession(o);
+    }
 
-        return new OaiSession(baseUri, protocol ?? DefaultProtocol(baseUri), apiKey, keySource, organization, project,
-            timeoutSec ?? OaiSession.DefaultTimeoutSec, maxRetries ?? OaiSession.DefaultMaxRetries,
-            string.IsNullOrWhiteSpace(assistantStorePath) ? AssistantStore.DefaultPath() : assistantStorePath);
+    /// <summary>https://NAME.openai.azure.com (or .../openai/v1) → https://NAME.openai.azure.com/openai/v1.</summary>
+    internal static Uri AzureV1Root(Uri endpoint)
+    {
+        if (!endpoint.IsAbsoluteUri) throw new ArgumentException($"-AzureEndpoint '{endpoint}' must be an absolute URI.");
+        var root = endpoint.GetLeftPart(UriPartial.Authority);
+        var path = endpoint.AbsolutePath.TrimEnd('/');
+        if (path.Length == 0 || path.Equals("/openai", StringComparison.OrdinalIgnoreCase)) path = "/openai/v1";
+        return new Uri(root + path);
     }
 
     /// <summary>
@@ -77,7 +124,7 @@ internal static class OaiSessions
     /// whose hosted Assistants API was shut down on 2026-08-26; else Assistants, which self-hosted and
     /// compatible servers still serve.
     /// </summary>
-    internal static OaiProtocol DefaultProtocol(Uri baseUri)
+    internal static OaiProtocol DefaultProtocol(Uri baseUri, bool isAzure = false)
     {
         var env = Environment.GetEnvironmentVariable("OPENAI_PROTOCOL");
         if (!string.IsNullOrWhiteSpace(env))
@@ -85,6 +132,7 @@ internal static class OaiSessions
             if (Enum.TryParse<OaiProtocol>(env.Trim(), ignoreCase: true, out var fromEnv) && Enum.IsDefined(fromEnv)) return fromEnv;
             throw new ArgumentException($"OPENAI_PROTOCOL is '{env}'; it must be Assistants or Responses.");
         }
+        if (isAzure) return OaiProtocol.Responses;
         var host = baseUri.Host.ToLowerInvariant();
         if (host == "api.openai.com") return OaiProtocol.Responses;
         if (host.EndsWith(".openai.azure.com", StringComparison.Ordinal) &&
@@ -101,4 +149,23 @@ internal static class OaiSessions
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+/// <summary>What Connect-OaiService (or the environment) asks for; null means "not given".</summary>
+internal sealed class OaiConnectRequest
+{
+    public SecureString? ApiKey { get; init; }
+    public string? ApiKeySource { get; init; }
+    public IAccessTokenProvider? TokenProvider { get; init; }
+    public Uri? BaseUri { get; init; }
+    public Uri? AzureEndpoint { get; init; }
+    public OaiProtocol? Protocol { get; init; }
+    public string? Organization { get; init; }
+    public string? Project { get; init; }
+    public int? TimeoutSec { get; init; }
+    public int? MaxRetries { get; init; }
+    public bool AllowInsecureHttp { get; init; }
+    public string? AssistantStorePath { get; init; }
+    public Uri? Proxy { get; init; }
+    public System.Net.NetworkCredential? ProxyCredential { get; init; }
 }

@@ -24,6 +24,9 @@ public abstract class OaiApiCmdlet : OaiCmdlet
 
     private protected override int? CallMaxRetries => MaxRetries;
 
+    /// <summary>An Entra token from a scriptblock can only be fetched here, on the pipeline thread.</summary>
+    private protected override void BeforeOperation() => CurrentSession.RefreshAccessToken();
+
     /// <summary>The session in effect: -Session, else the default one (built from the environment if needed).</summary>
     protected OaiSession CurrentSession
     {

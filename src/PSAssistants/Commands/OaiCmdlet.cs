@@ -24,6 +24,11 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
         _signal.Set();
     }
 
+    /// <summary>Runs on the pipeline thread before each operation (the API cmdlets renew access tokens here).</summary>
+    private protected virtual void BeforeOperation()
+    {
+    }
+
     /// <summary>How often this cmdlet's requests are retried, when it overrides the session's setting.</summary>
     private protected virtual int? CallMaxRetries => null;
 
@@ -53,6 +58,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
     /// <summary>Runs an async operation to completion on the pipeline thread, relaying its log as it goes.</summary>
     protected T Await<T>(Func<CancellationToken, Task<T>> operation)
     {
+        BeforeOperation();
         var previous = OaiLog.Current;
         var previousRetries = OaiLog.MaxRetries;
         OaiLog.Current = this;
