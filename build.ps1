@@ -14,7 +14,14 @@
              when it is installed, else with tools/ConvertTo-MamlHelp.ps1.
       Test   Build, then xunit, then Pester in a child pwsh, then (with -WireCheck or $env:CI = 'true') the
              Pester tests tagged Wire through Prism, which validates every request and response against the
-             OpenAPI description. Ends with one line 'Total: N passed, N failed, N skipped'.
+             OpenAPI description (../shared/openapi/openai-openapi.yaml); every error Prism logs is a failure.
+             Results go to out/test-results/. Ends with one line 'Total: N passed, N failed, N skipped', the
+             last line printed; a stage that could not run counts as one failure.
+
+             Child pwsh environment: PSASSISTANTS_MODULE_PATH (out/PSAssistants), PSASSISTANTS_EMULATOR_DLL
+             (out/emulator/PSAssistants.Emulator.dll); in the wire pass also PSASSISTANTS_TEST_BASEURI (the
+             tap in front of Prism, no /v1) and PSASSISTANTS_TEST_EMULATOR_URI (the emulator's root, for the
+             control endpoints). See tests/Pester/TestHelpers.psm1.
       Demo   Build, then runs examples/MathTutor.ps1 in a child pwsh, against the emulator unless
              $env:OPENAI_API_KEY is set.
       Bench  not implemented yet.
