@@ -33,6 +33,9 @@ sealed class DeferredResult(Func<Task<Result>> run) : Result
 sealed class StreamResult(Func<SseWriter, Task> run) : Result
 {
     public Func<SseWriter, Task> Run { get; } = run;
+
+    /// <summary>Streams the same object's events again: what a repeated Idempotency-Key gets.</summary>
+    public Func<Result>? Replay { get; init; }
 }
 
 /// <summary>A stored object: id, created_at (unix s), insertion sequence and its wire JSON.</summary>

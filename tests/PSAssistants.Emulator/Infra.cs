@@ -353,8 +353,9 @@ sealed record ListQuery(int Limit, bool Asc, string? After, string? Before)
         {
             ["object"] = "list",
             ["data"] = data,
-            ["first_id"] = page.Count > 0 ? id(page[0]) : null,
-            ["last_id"] = page.Count > 0 ? id(page[^1]) : null,
+            // The reference types first_id/last_id as required strings, so an empty page says "".
+            ["first_id"] = page.Count > 0 ? id(page[0]) : "",
+            ["last_id"] = page.Count > 0 ? id(page[^1]) : "",
             ["has_more"] = hasMore,
         };
     }

@@ -37,7 +37,7 @@ sealed class FaultRule
     public int Remaining = 1;
 }
 
-sealed record StoredAnswer(int Status, string Body, string ContentType);
+sealed record StoredAnswer(int Status, string Body, string ContentType, Func<Result>? Replay = null);
 
 static class Pipeline
 {
@@ -140,6 +140,11 @@ static class Pipeline
                 ctx.Abort();
                 return;
             }
+            if (stored?.Replay is { } again)
+            {
+                result = again();
+                stored = null;
+            }
             if (stored is not null)
             {
                 entry.Status = stored.Status;
@@ -238,6 +243,12 @@ static class Pipeline
                 if (result is JsonResult jr && jr.Status < 500)
                 {
                     toStore = new StoredAnswer(jr.Status, Json.Text(jr.Body), "application/json");
+                    Idempotency.TryAdd(idemKey!, toStore);
+                }
+                else if (result is StreamResult { Replay: { } replay })
+                {
+                    // A streamed create is replayed as the stream of the object it created, not created again.
+                    toStore = new StoredAnswer(200, "", "text/event-stream", replay);
                     Idempotency.TryAdd(idemKey!, toStore);
                 }
                 InFlight.Remove(idemKey!);

@@ -397,8 +397,8 @@ static partial class ResponsesApi
             {
                 ["object"] = "list",
                 ["data"] = Json.Array(items.Select(i => i.DeepClone())),
-                ["first_id"] = items.Count > 0 ? Json.Str(items[0]["id"]) : null,
-                ["last_id"] = items.Count > 0 ? Json.Str(items[^1]["id"]) : null,
+                ["first_id"] = items.Count > 0 ? Json.Str(items[0]["id"]) : "",
+                ["last_id"] = items.Count > 0 ? Json.Str(items[^1]["id"]) : "",
                 ["has_more"] = false,
             });
         }

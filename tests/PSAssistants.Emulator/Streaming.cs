@@ -164,7 +164,7 @@ static class Streaming
                 break;
         }
         await w.Event("done", "[DONE]");
-    });
+    }) { Replay = () => AssistantRun(run, createdThread, resumed) };
 
     static string Advance(RunE run)
     {
@@ -306,5 +306,5 @@ static class Streaming
                 payload[kv.Key] = kv.Value?.DeepClone();
             await w.Event(e.Type, payload);
         }
-    });
+    }) { Replay = () => Response(r, 0) };
 }

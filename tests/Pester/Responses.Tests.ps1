@@ -62,8 +62,8 @@ Describe 'A run is a background response on the conversation' -Tag 'Wire' {
         $item = ($request.body | ConvertFrom-Json).items[0]
         $item.type | Should -Be 'message'
         $item.role | Should -Be 'user'
-        $item.content[0].type | Should -Be 'input_text'
-        $item.content[0].text | Should -Be 'as an item'
+        $item.content | Should -Be 'as an item'
+        $m.Content[0].Type | Should -Be 'input_text'
         $m.Text | Should -Be 'as an item'
         $m.ThreadId | Should -Be $thread.Id
     }

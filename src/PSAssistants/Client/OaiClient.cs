@@ -61,6 +61,13 @@ internal sealed class OaiClient
         }
     }
 
+    /// <summary>A POST that the reference gives no request body (cancel): none is sent.</summary>
+    public Task<T> PostWithoutBodyAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendAsync(HttpMethod.Post, path, null, result, ct);
+
+    public Task<(T Value, string Raw)> PostRawWithoutBodyAsync<T>(string path, JsonTypeInfo<T> result, CancellationToken ct) =>
+        SendCoreAsync(HttpMethod.Post, path, null, result, keepRaw: true, ct)!;
+
     public Task<T> PostAsync<TBody, T>(string path, TBody body, JsonTypeInfo<TBody> bodyInfo, JsonTypeInfo<T> result, CancellationToken ct) =>
         SendAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(body, bodyInfo), result, ct);
 
@@ -71,8 +78,29 @@ internal sealed class OaiClient
     public async Task<T> SendAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result, CancellationToken ct) =>
         (await SendCoreAsync(method, path, body, result, keepRaw: false, ct).ConfigureAwait(false)).Value;
 
-    private async Task<(T Value, string? Raw)> SendCoreAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result,
-        bool keepRaw, CancellationToken ct)
+    private Task<(T Value, string? Raw)> SendCoreAsync<T>(HttpMethod method, string path, byte[]? body, JsonTypeInfo<T> result,
+        bool keepRaw, CancellationToken ct) =>
+        WithRetriesAsync(method, path, (key, what) => SendOnceAsync(method, path, body, key, result, what, keepRaw, ct), ct);
+
+    /// <summary>
+    /// Opens a server-sent event stream. Opening is retried like any request; the events are then read under
+    /// the caller's token only (the per-request timeout covers the wait for the headers). A server that
+    /// ignores "stream": true answers plain JSON, which the returned stream exposes instead of events.
+    /// </summary>
+    public Task<OaiEventStream> OpenEventStreamAsync(HttpMethod method, string path, byte[]? body, CancellationToken ct) =>
+        WithRetriesAsync(method, path, async (key, what) =>
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
+            var (response, requestId) = await OpenOnceAsync(method, path, body, key, what, "text/event-stream", timeout.Token, ct).ConfigureAwait(false);
+            return new OaiEventStream(response, requestId, what);
+        }, ct);
+
+    /// <summary>
+    /// Runs one logical request, retrying transient failures. A POST carries one Idempotency-Key on every
+    /// attempt, so a server that honours it never creates an object twice when an answer is lost.
+    /// </summary>
+    private async Task<TResult> WithRetriesAsync<TResult>(HttpMethod method, string path, Func<string?, string, Task<TResult>> once, CancellationToken ct)
     {
         var what = method.Method + " " + path;
         var idempotencyKey = method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
@@ -83,7 +111,7 @@ internal sealed class OaiClient
             OaiApiException failure;
             try
             {
-                return await SendOnceAsync(method, path, body, idempotencyKey, result, what, keepRaw, ct).ConfigureAwait(false);
+                return await once(idempotencyKey, what).ConfigureAwait(false);
             }
             catch (OaiApiException ex) when (IsRetryable(ex) && attempt < maxRetries)
             {
@@ -97,11 +125,12 @@ internal sealed class OaiClient
         }
     }
 
-    private async Task<(T Value, string? Raw)> SendOnceAsync<T>(HttpMethod method, string path, byte[]? body, string? idempotencyKey,
-        JsonTypeInfo<T> result, string what, bool keepRaw, CancellationToken ct)
+    /// <summary>Sends one attempt and returns the response once its headers say success; maps every failure.</summary>
+    private async Task<(HttpResponseMessage Response, string? RequestId)> OpenOnceAsync(HttpMethod method, string path, byte[]? body,
+        string? idempotencyKey, string what, string accept, CancellationToken timeoutToken, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, _base + path);
-        ApplyHeaders(request, idempotencyKey);
+        ApplyHeaders(request, idempotencyKey, accept);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);
@@ -109,14 +138,12 @@ internal sealed class OaiClient
             OaiLog.Debug("Request body: " + Encoding.UTF8.GetString(body));
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
         var watch = Stopwatch.StartNew();
         OaiLog.Verbose($"{method.Method} {request.RequestUri}");
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            response = await _http.SendAsync(request, timeoutToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -129,16 +156,27 @@ internal sealed class OaiClient
             throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex) { Request = what };
         }
 
+        var requestId = HeaderValue(response, "x-request-id");
+        OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
+            $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                throw await ErrorFromResponseAsync(response, what, requestId, timeoutToken).ConfigureAwait(false);
+            }
+        }
+        return (response, requestId);
+    }
+
+    private async Task<(T Value, string? Raw)> SendOnceAsync<T>(HttpMethod method, string path, byte[]? body, string? idempotencyKey,
+        JsonTypeInfo<T> result, string what, bool keepRaw, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
+        var (response, requestId) = await OpenOnceAsync(method, path, body, idempotencyKey, what, "application/json", timeout.Token, ct).ConfigureAwait(false);
         using (response)
         {
-            var requestId = HeaderValue(response, "x-request-id");
-            OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
-                $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ErrorFromResponseAsync(response, what, requestId, timeout.Token).ConfigureAwait(false);
-            }
-
             try
             {
                 if (keepRaw)
@@ -153,9 +191,7 @@ internal sealed class OaiClient
             }
             catch (JsonException ex)
             {
-                throw new OaiApiException(OaiErrorKind.Protocol,
-                    $"The answer to {what} is not the JSON this module expects: {ex.Message}{RequestSuffix(requestId)}", ex)
-                { StatusCode = (int)response.StatusCode, RequestId = requestId, Request = what };
+                throw ProtocolError(what, requestId, (int)response.StatusCode, ex);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -165,12 +201,18 @@ internal sealed class OaiClient
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
-                throw new OaiApiException(OaiErrorKind.Connection,
-                    $"The answer to {what} broke off: {ex.Message}{RequestSuffix(requestId)}", ex)
-                { RequestId = requestId, Request = what };
+                throw BrokenOff(what, requestId, ex);
             }
         }
     }
+
+    internal static OaiApiException ProtocolError(string what, string? requestId, int status, Exception ex) =>
+        new(OaiErrorKind.Protocol, $"The answer to {what} is not the JSON this module expects: {ex.Message}{RequestSuffix(requestId)}", ex)
+        { StatusCode = status, RequestId = requestId, Request = what };
+
+    internal static OaiApiException BrokenOff(string what, string? requestId, Exception ex) =>
+        new(OaiErrorKind.Connection, $"The answer to {what} broke off: {ex.Message}{RequestSuffix(requestId)}", ex)
+        { RequestId = requestId, Request = what };
 
     /// <summary>
     /// Walks a cursor-paged list (after / has_more), yielding each item as its page arrives so the
@@ -198,12 +240,12 @@ internal sealed class OaiClient
         }
     }
 
-    private void ApplyHeaders(HttpRequestMessage request, string? idempotencyKey)
+    private void ApplyHeaders(HttpRequestMessage request, string? idempotencyKey, string accept)
     {
         var headers = request.Headers;
         if (_session.AuthHeader is { } auth) headers.TryAddWithoutValidation(auth.Key, auth.Value);
         headers.TryAddWithoutValidation("User-Agent", s_userAgent);
-        headers.TryAddWithoutValidation("Accept", "application/json");
+        headers.TryAddWithoutValidation("Accept", accept);
         if (!string.IsNullOrEmpty(_session.Organization)) headers.TryAddWithoutValidation("OpenAI-Organization", _session.Organization);
         if (!string.IsNullOrEmpty(_session.Project)) headers.TryAddWithoutValidation("OpenAI-Project", _session.Project);
         if (idempotencyKey is not null) headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
@@ -285,7 +327,7 @@ internal sealed class OaiClient
     private static string? HeaderValue(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
-    private static string RequestSuffix(string? requestId) => requestId is null ? "" : $" (request {requestId})";
+    internal static string RequestSuffix(string? requestId) => requestId is null ? "" : $" (request {requestId})";
 
     private static string BuildUserAgent()
     {

@@ -6,7 +6,7 @@ using PSAssistants.Protocols;
 namespace PSAssistants.Commands;
 
 /// <summary>Base of the cmdlets that talk to the API: the -Session parameter and waiting for runs.</summary>
-public abstract class OaiApiCmdlet : OaiCmdlet
+public abstract partial class OaiApiCmdlet : OaiCmdlet
 {
     /// <summary>
     /// <para type="description">The session to use instead of the default one (see Connect-OaiService).</para>
@@ -44,63 +44,4 @@ public abstract class OaiApiCmdlet : OaiCmdlet
     }
 
     private protected IProtocolAdapter Adapter => CurrentSession.Adapter;
-
-    /// <summary>
-    /// Polls a run until it is terminal or requires_action, with progress, a growing poll interval and an
-    /// optional overall timeout. Transient failures of single polls do not end the wait. Failed and expired
-    /// runs, and a wait that timed out, return the run as last seen and also write a non-terminating error,
-    /// so a script can inspect the run and -ErrorAction Stop stops a runbook.
-    /// </summary>
-    protected OaiRun WaitForRun(OaiRun run, int? timeoutSec)
-    {
-        var adapter = Adapter;
-        var watch = Stopwatch.StartNew();
-        var deadline = timeoutSec is { } t ? TimeSpan.FromSeconds(t) : (TimeSpan?)null;
-        var interval = TimeSpan.FromMilliseconds(100);
-        var progress = new ProgressRecord(Math.Abs(run.Id.GetHashCode() % 100000) + 1, $"Waiting for run {run.Id}", "Status: " + run.Status);
-        try
-        {
-            while (!run.IsTerminal && run.Status != "requires_action")
-            {
-                if (deadline is { } d && watch.Elapsed >= d)
-                {
-                    WriteError(new ErrorRecord(
-                        new TimeoutException($"Run {run.Id} of thread {run.ThreadId} was still '{run.Status}' after {timeoutSec} s; it goes on at the server (Stop-OaiRun cancels it)."),
-                        "OaiRunWaitTimeout", ErrorCategory.OperationTimeout, run));
-                    return run;
-                }
-                progress.StatusDescription = $"Status: {run.Status} ({watch.Elapsed.TotalSeconds:0} s)";
-                WriteProgress(progress);
-
-                var sleep = deadline is { } dl && dl - watch.Elapsed < interval ? dl - watch.Elapsed : interval;
-                if (sleep > TimeSpan.Zero) Await(ct => Task.Delay(sleep, ct));
-                interval = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 1.5, 2000));
-
-                var current = run;
-                try
-                {
-                    run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
-                }
-                catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
-                {
-                    WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting.");
-                }
-            }
-        }
-        finally
-        {
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-        }
-
-        if (run.Status is "failed" or "expired")
-        {
-            var why = run.LastError is { } e ? $": {e}" : ".";
-            WriteError(new ErrorRecord(
-                new InvalidOperationException($"Run {run.Id} of thread {run.ThreadId} ended '{run.Status}'{why}"),
-                run.Status == "failed" ? "OaiRunFailed" : "OaiRunExpired",
-                run.Status == "failed" ? ErrorCategory.InvalidResult : ErrorCategory.OperationTimeout, run));
-        }
-        return run;
-    }
 }

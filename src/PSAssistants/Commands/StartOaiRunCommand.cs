@@ -38,13 +38,22 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
+    /// <summary>Returns the run once it has ended (or requires action), following its event stream when the server streams.</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>With -Wait: the longest to wait, in seconds.</summary>
+    /// <summary>Writes the assistant's text to the host as it arrives, then returns the run as -Wait does.</summary>
+    [Parameter]
+    public SwitchParameter Stream { get; set; }
+
+    /// <summary>With -Wait or -Stream: the longest to wait, in seconds.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
+
+    /// <summary>Leaves the run going on the server when the wait is stopped with Ctrl+C (by default it is cancelled).</summary>
+    [Parameter]
+    public SwitchParameter NoCancelOnStop { get; set; }
 
     protected override void ProcessItem()
     {
@@ -61,8 +70,12 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
         };
         if (!ShouldProcess(threadId, $"Start run of assistant {options.AssistantId}")) return;
         var adapter = Adapter;
-        var run = Await(ct => adapter.CreateRunAsync(threadId, options, ct));
-        if (Wait) run = WaitForRun(run, TimeoutSec);
-        WriteObject(run);
+        if (Wait || Stream)
+        {
+            WriteObject(StartAndFollow(threadId, options,
+                new WaitOptions { TimeoutSec = TimeoutSec, Print = Stream, CancelOnStop = !NoCancelOnStop }));
+            return;
+        }
+        WriteObject(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));
     }
 }

@@ -12,11 +12,15 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
 
+    /// <summary>Leaves the run going on the server when the wait is stopped with Ctrl+C (by default it is cancelled).</summary>
+    [Parameter]
+    public SwitchParameter NoCancelOnStop { get; set; }
+
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
         var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
-        WriteObject(WaitForRun(run, TimeoutSec));
+        WriteObject(Follow(run, new WaitOptions { TimeoutSec = TimeoutSec, CancelOnStop = !NoCancelOnStop }));
     }
 }

@@ -30,6 +30,15 @@ internal interface IProtocolAdapter
     Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct);
     IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct);
     Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct);
+
+    /// <summary>Creates a run and streams its events (or returns the run when the server does not stream).</summary>
+    Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Streams an existing run's events after <paramref name="afterSequence"/>, where the protocol can attach
+    /// to a run in progress (Responses); null where it cannot (Assistants v2), so the caller polls.
+    /// </summary>
+    Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct);
 }
 
 internal static class ProtocolAdapters

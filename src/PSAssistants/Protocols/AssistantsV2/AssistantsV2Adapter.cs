@@ -1,5 +1,6 @@
 using System.Net.Http;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using PSAssistants.Client;
 using PSAssistants.Json;
 
@@ -88,17 +89,73 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     #region Runs
 
-    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
+    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct) =>
+        Map(await _client.PostAsync(ThreadPath(threadId) + "/runs", RunRequest(o, stream: null), J.CreateRunRequest, J.RunObject, ct).ConfigureAwait(false));
+
+    public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
-        var body = new CreateRunRequest
+        var body = JsonSerializer.SerializeToUtf8Bytes(RunRequest(o, stream: true), J.CreateRunRequest);
+        var stream = await _client.OpenEventStreamAsync(HttpMethod.Post, ThreadPath(threadId) + "/runs", body, ct).ConfigureAwait(false);
+        if (stream.IsEventStream) return new RunStart(Events(stream, ct), stream);
+        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
+    }
+
+    /// <summary>Assistants v2 cannot attach to a run already under way: the caller polls.</summary>
+    public Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct) => Task.FromResult<RunStart?>(null);
+
+    private static CreateRunRequest RunRequest(RunCreateOptions o, bool? stream) => new()
+    {
+        AssistantId = OaiId.Check(o.AssistantId, "assistant"),
+        Model = o.Model,
+        Instructions = o.Instructions,
+        AdditionalInstructions = o.AdditionalInstructions,
+        Metadata = o.Metadata,
+        Stream = stream,
+    };
+
+    /// <summary>
+    /// The AssistantStreamEvent sequence: thread.run.* carry the run, thread.message.delta carries text,
+    /// "done" ends the stream, "error" carries an Error object. Unknown events are ignored, as the docs ask.
+    /// </summary>
+    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in stream.EventsAsync(ct).ConfigureAwait(false))
         {
-            AssistantId = OaiId.Check(o.AssistantId, "assistant"),
-            Model = o.Model,
-            Instructions = o.Instructions,
-            AdditionalInstructions = o.AdditionalInstructions,
-            Metadata = o.Metadata,
-        };
-        return Map(await _client.PostAsync(ThreadPath(threadId) + "/runs", body, J.CreateRunRequest, J.RunObject, ct).ConfigureAwait(false));
+            var type = item.EventType;
+            if (type == "done") yield break;
+            if (type == "error")
+            {
+                var error = Parse(item.Data, J.ApiError, stream);
+                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                { ErrorType = error.Type, ErrorCode = error.Code, ApiMessage = error.Message, RequestId = stream.RequestId, Request = stream.Request };
+            }
+            if (type.StartsWith("thread.run.", StringComparison.Ordinal) && !type.StartsWith("thread.run.step", StringComparison.Ordinal))
+            {
+                yield return new RunEvent(RunEventKind.RunUpdated, Run: Map(Parse(item.Data, J.RunObject, stream)));
+            }
+            else if (type == "thread.message.delta")
+            {
+                var delta = Parse(item.Data, J.MessageDeltaObject, stream);
+                var text = string.Concat(delta.Delta?.Content?.Select(c => c.Text?.Value) ?? Array.Empty<string?>());
+                if (text.Length > 0) yield return new RunEvent(RunEventKind.TextDelta, MessageId: delta.Id, Text: text);
+            }
+            else if (type == "thread.message.completed")
+            {
+                yield return new RunEvent(RunEventKind.MessageDone, MessageId: Parse(item.Data, J.MessageObject, stream).Id);
+            }
+        }
+    }
+
+    private static T Parse<T>(byte[] data, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, OaiEventStream stream)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(data, info) ?? throw new JsonException("The event's data was JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+        }
     }
 
     public async Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct) =>
@@ -108,7 +165,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         List(ThreadPath(threadId) + "/runs", options, J.ListWireRunObject, Map, ct);
 
     public async Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct) =>
-        Map(await _client.PostAsync(RunPath(threadId, runId) + "/cancel", new EmptyBody(), J.EmptyBody, J.RunObject, ct).ConfigureAwait(false));
+        Map(await _client.PostWithoutBodyAsync(RunPath(threadId, runId) + "/cancel", J.RunObject, ct).ConfigureAwait(false));
 
     #endregion
 

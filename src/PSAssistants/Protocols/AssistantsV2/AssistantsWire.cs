@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PSAssistants.Json;
 
 namespace PSAssistants.Protocols.AssistantsV2;
 
@@ -173,6 +174,19 @@ internal sealed class CreateRunRequest
     public string? Instructions { get; set; }
     public string? AdditionalInstructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public bool? Stream { get; set; }
+}
+
+/// <summary>The data of a thread.message.delta event: {id, object, delta: {content: [{index, type, text: {value}}]}}.</summary>
+internal sealed class MessageDeltaObject
+{
+    public string Id { get; set; } = "";
+    public MessageDeltaWire? Delta { get; set; }
+}
+
+internal sealed class MessageDeltaWire
+{
+    public List<MessageContentWire>? Content { get; set; }
 }
 
 /// <summary>Every Assistants list: {object:"list", data, first_id, last_id, has_more}.</summary>
@@ -182,10 +196,6 @@ internal sealed class ListWire<T>
     public string? FirstId { get; set; }
     public string? LastId { get; set; }
     public bool HasMore { get; set; }
-}
-
-internal sealed class EmptyBody
-{
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -201,7 +211,8 @@ internal sealed class EmptyBody
 [JsonSerializable(typeof(RunObject))]
 [JsonSerializable(typeof(CreateRunRequest))]
 [JsonSerializable(typeof(ListWire<RunObject>))]
-[JsonSerializable(typeof(EmptyBody))]
+[JsonSerializable(typeof(MessageDeltaObject))]
+[JsonSerializable(typeof(ApiError))]
 internal sealed partial class AssistantsJson : JsonSerializerContext
 {
 }

@@ -107,11 +107,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (o.Metadata is { Count: > 0 })
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread (New-OaiThread -Metadata) instead");
         var body = new CreateItemsBody();
-        body.Items.Add(new InputMessageWire
-        {
-            Role = o.Role,
-            Content = { new ContentPartWire { Type = o.Role == "assistant" ? "output_text" : "input_text", Text = o.Content } },
-        });
+        // The easy form (content as a string): the part-list form matches two schemas of the reference's oneOf.
+        body.Items.Add(new InputMessageWire { Role = o.Role, Content = o.Content });
         var list = await _client.PostAsync(ConversationPath(threadId) + "/items", body, J.CreateItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
         var item = list.Data?.FirstOrDefault(i => i.Type == "message")
             ?? throw new OaiApiException(OaiErrorKind.Protocol, $"POST {ConversationPath(threadId)}/items answered without the message item it created.");
@@ -173,6 +170,32 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
+        var body = RunBody(threadId, o, stream: null);
+        var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+        return Map(response, raw, body.Conversation!);
+    }
+
+    public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
+    {
+        var body = RunBody(threadId, o, stream: true);
+        var stream = await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false);
+        if (stream.IsEventStream) return new RunStart(Events(stream, threadId, ct), stream);
+        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
+    }
+
+    /// <summary>A background response's events can be streamed again from a sequence number: GET ?stream=true&amp;starting_after=N.</summary>
+    public async Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct)
+    {
+        var query = new OaiQuery().Set("stream", "true");
+        if (afterSequence is { } n) query.Set("starting_after", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var stream = await _client.OpenEventStreamAsync(HttpMethod.Get, ResponsePath(run.Id) + query, null, ct).ConfigureAwait(false);
+        if (stream.IsEventStream) return new RunStart(Events(stream, run.ThreadId, ct), stream);
+        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, run.ThreadId));
+    }
+
+    private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
+    {
         var conversation = OaiId.Check(threadId, "thread");
         OaiId.Check(o.AssistantId, "assistant");
         var assistant = _store.Find(o.AssistantId)?.ToModel() ?? o.Assistant ?? throw AssistantNotFound(o.AssistantId);
@@ -188,21 +211,64 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (model is null && assistant.PromptId is null)
             throw new ArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
 
-        var body = new CreateResponseBody
+        return new CreateResponseBody
         {
             Model = model,
             Instructions = instructions,
             Conversation = conversation,
             Background = true,
             Store = true,
+            Stream = stream,
             Tools = assistant.Tools.Count == 0 ? null : assistant.Tools.Select(ToWire).ToList(),
             Prompt = assistant.PromptId is null ? null : new PromptWire { Id = assistant.PromptId, Version = assistant.PromptVersion },
             Metadata = metadata,
             Temperature = assistant.Temperature,
             TopP = assistant.TopP,
         };
-        var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
-        return Map(response, raw, conversation);
+    }
+
+    /// <summary>
+    /// ResponseStreamEvents: lifecycle events carry the response, response.output_text.delta carries text,
+    /// response.output_item.done closes a message; the stream ends after the terminal event (no [DONE]).
+    /// Every event has a sequence_number, so a broken stream can be resumed where it stopped.
+    /// </summary>
+    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, string threadId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in stream.EventsAsync(ct).ConfigureAwait(false))
+        {
+            ResponseStreamEventWire e;
+            try
+            {
+                e = JsonSerializer.Deserialize(item.Data, J.ResponseStreamEventWire) ?? throw new JsonException("The event's data was JSON null.");
+            }
+            catch (JsonException ex)
+            {
+                throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+            }
+            var type = e.Type.Length > 0 ? e.Type : item.EventType;
+            if (type == "error")
+            {
+                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                { ErrorCode = e.Code, ApiMessage = e.Message, RequestId = stream.RequestId, Request = stream.Request };
+            }
+            if (e.Response is not null)
+            {
+                string? raw = null;
+                using (var doc = JsonDocument.Parse(item.Data))
+                {
+                    if (doc.RootElement.TryGetProperty("response", out var r)) raw = r.GetRawText();
+                }
+                yield return new RunEvent(RunEventKind.RunUpdated, Run: Map(e.Response, raw, threadId), Sequence: e.SequenceNumber);
+            }
+            else if (type == "response.output_text.delta" && !string.IsNullOrEmpty(e.Delta))
+            {
+                yield return new RunEvent(RunEventKind.TextDelta, MessageId: e.ItemId, Text: e.Delta, Sequence: e.SequenceNumber);
+            }
+            else if (type == "response.output_item.done" && e.Item?.Type == "message")
+            {
+                yield return new RunEvent(RunEventKind.MessageDone, MessageId: e.Item.Id, Sequence: e.SequenceNumber);
+            }
+        }
     }
 
     public async Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct)
@@ -217,7 +283,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public async Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct)
     {
-        var (response, raw) = await _client.PostRawAsync(ResponsePath(runId) + "/cancel", new EmptyBody(), J.EmptyBody, J.ResponseObject, ct).ConfigureAwait(false);
+        var (response, raw) = await _client.PostRawWithoutBodyAsync(ResponsePath(runId) + "/cancel", J.ResponseObject, ct).ConfigureAwait(false);
         return Map(response, raw, threadId);
     }
 
@@ -241,7 +307,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Type = "function",
             Name = t.Name,
             Description = t.Description,
-            Parameters = t.ParametersJson is null ? null : JsonDocument.Parse(t.ParametersJson).RootElement.Clone(),
+            // The reference requires parameters on a function tool (null allowed), so a schema-less one says null.
+            Parameters = JsonDocument.Parse(t.ParametersJson ?? "null").RootElement.Clone(),
             Strict = t.Strict ?? false,
         },
         "file_search" => throw NotOnResponses("The file_search tool without vector stores",

@@ -24,12 +24,12 @@ internal sealed class CreateItemsBody
     public List<InputMessageWire> Items { get; set; } = new();
 }
 
-/// <summary>An input message item: {type:"message", role, content:[{type:"input_text"|"output_text", text}]}.</summary>
+/// <summary>An input message in the reference's easy form: {type:"message", role, content: "text"}.</summary>
 internal sealed class InputMessageWire
 {
     public string Type { get; set; } = "message";
     public string Role { get; set; } = "user";
-    public List<ContentPartWire> Content { get; set; } = new();
+    public string Content { get; set; } = "";
 }
 
 internal sealed class ItemWire
@@ -41,6 +41,9 @@ internal sealed class ItemWire
     public List<ContentPartWire>? Content { get; set; }
     public string? CallId { get; set; }
     public string? Name { get; set; }
+
+    /// <summary>A JSON string on function calls; other item types (tool_search_call) put an object here, read as null.</summary>
+    [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
     public string? Arguments { get; set; }
     public double? CreatedAt { get; set; }
 }
@@ -75,6 +78,7 @@ internal sealed class CreateResponseBody
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
+    public bool? Stream { get; set; }
 }
 
 internal sealed class ResponsesToolWire
@@ -139,8 +143,17 @@ internal sealed class ConversationRefWire
     public string? Id { get; set; }
 }
 
-internal sealed class EmptyBody
+/// <summary>Any ResponseStreamEvent: {type, sequence_number, ...}; the fields the module reads of any of them.</summary>
+internal sealed class ResponseStreamEventWire
 {
+    public string Type { get; set; } = "";
+    public long SequenceNumber { get; set; }
+    public ResponseObject? Response { get; set; }
+    public string? ItemId { get; set; }
+    public string? Delta { get; set; }
+    public ItemWire? Item { get; set; }
+    public string? Message { get; set; }
+    public string? Code { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -152,7 +165,7 @@ internal sealed class EmptyBody
 [JsonSerializable(typeof(ItemListWire))]
 [JsonSerializable(typeof(CreateResponseBody))]
 [JsonSerializable(typeof(ResponseObject))]
-[JsonSerializable(typeof(EmptyBody))]
+[JsonSerializable(typeof(ResponseStreamEventWire))]
 internal sealed partial class ResponsesJson : JsonSerializerContext
 {
 }

@@ -1,0 +1,77 @@
+using System.Net.Http;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace PSAssistants.Client;
+
+/// <summary>
+/// An open answer to a streaming request: server-sent events when the server streams, else the plain JSON
+/// body of a server that ignored "stream": true. Events are parsed by System.Net.ServerSentEvents.
+/// </summary>
+internal sealed class OaiEventStream : IDisposable
+{
+    private readonly HttpResponseMessage _response;
+
+    public OaiEventStream(HttpResponseMessage response, string? requestId, string request)
+    {
+        _response = response;
+        RequestId = requestId;
+        Request = request;
+    }
+
+    public string? RequestId { get; }
+
+    public string Request { get; }
+
+    public bool IsEventStream =>
+        string.Equals(_response.Content.Headers.ContentType?.MediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The body of a server that answered JSON instead of a stream.</summary>
+    public async Task<T> ReadJsonAsync<T>(JsonTypeInfo<T> info, CancellationToken ct)
+    {
+        try
+        {
+            var stream = await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            return await JsonSerializer.DeserializeAsync(stream, info, ct).ConfigureAwait(false)
+                ?? throw new JsonException("The body was JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            throw OaiClient.ProtocolError(Request, RequestId, (int)_response.StatusCode, ex);
+        }
+    }
+
+    /// <summary>
+    /// The events as they arrive: the event type and its raw data. A connection that breaks off midway
+    /// ends the enumeration with a Connection error, so the caller can resume or fall back to polling.
+    /// </summary>
+    public async IAsyncEnumerable<SseItem<byte[]>> EventsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var stream = await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var parser = SseParser.Create(stream, static (type, data) => data.ToArray());
+        var events = parser.EnumerateAsync(ct).GetAsyncEnumerator(ct);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false)) yield break;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
+                {
+                    throw OaiClient.BrokenOff(Request, RequestId, ex);
+                }
+                yield return events.Current;
+            }
+        }
+        finally
+        {
+            await events.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _response.Dispose();
+}

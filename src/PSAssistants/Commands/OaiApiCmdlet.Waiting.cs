@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Text;
+using PSAssistants.Client;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>How a cmdlet waits for a run.</summary>
+internal sealed class WaitOptions
+{
+    /// <summary>The longest to wait, in seconds; null waits as long as the run takes.</summary>
+    public int? TimeoutSec { get; init; }
+
+    /// <summary>Write the assistant's text to the host as it arrives.</summary>
+    public bool Print { get; init; }
+
+    /// <summary>Cancel the run on the server when the user stops the cmdlet (Ctrl+C).</summary>
+    public bool CancelOnStop { get; init; } = true;
+}
+
+// Waiting for runs: streamed when the server streams (the end of a run is seen at once and no poll is
+// made), resumed or polled when a stream breaks off, polled with backoff when the server does not stream.
+public abstract partial class OaiApiCmdlet
+{
+    private static readonly TimeSpan s_cancelOnStopTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Creates a run and follows it to its end (Start-OaiRun -Wait / -Stream).</summary>
+    private protected OaiRun StartAndFollow(string threadId, RunCreateOptions options, WaitOptions wait)
+    {
+        var adapter = Adapter;
+        var watch = Stopwatch.StartNew();
+        var start = Await(ct => adapter.StartRunStreamAsync(threadId, options, ct));
+        return Follow(start.Run, start, wait, watch);
+    }
+
+    /// <summary>Follows an existing run to its end (Wait-OaiRun): by its stream where the protocol can attach, else by polling.</summary>
+    private protected OaiRun Follow(OaiRun run, WaitOptions wait)
+    {
+        var watch = Stopwatch.StartNew();
+        if (run.IsTerminal || run.Status == "requires_action") return Finish(run);
+        var adapter = Adapter;
+        var start = Await(ct => adapter.ResumeRunStreamAsync(run, null, ct));
+        return Follow(run, start, wait, watch);
+    }
+
+    private OaiRun Follow(OaiRun? run, RunStart? start, WaitOptions wait, Stopwatch watch)
+    {
+        var adapter = Adapter;
+        var printer = wait.Print ? new TextPrinter(this) : null;
+        var progress = new WaitProgress(this);
+        long? sequence = null;
+        var interrupted = false;
+        try
+        {
+            while (start?.Events is { } events)
+            {
+                var finished = false;
+                using (start)
+                {
+                    try
+                    {
+                        ReadEvents(events, wait, watch, ref run, ref sequence, printer, progress);
+                        finished = run is not null && IsSettled(run);
+                    }
+                    catch (OaiApiException ex) when (ex.Kind is OaiErrorKind.Connection or OaiErrorKind.Protocol)
+                    {
+                        WriteVerbose($"The run's stream broke off ({ex.Message}); resuming.");
+                    }
+                }
+                if (run is null) throw new OaiApiException(OaiErrorKind.Protocol, "The run's stream ended before it named the run.");
+                if (finished) break;
+                if (TimedOut(watch, wait)) return TimeoutError(run, wait);
+
+                // The stream ended early: attach again after the last event seen, or fall back to polling.
+                interrupted = true;
+                var current = run;
+                var resumeAfter = sequence;
+                start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
+                if (start?.Run is { } plain) run = plain;
+            }
+
+            run ??= start?.Run ?? throw new OaiApiException(OaiErrorKind.Protocol, "The server started no run.");
+            if (!IsSettled(run))
+            {
+                var polled = Poll(run, wait, watch, progress);
+                if (polled is null) return TimeoutError(run, wait);
+                run = polled;
+            }
+            else if (interrupted)
+            {
+                // After a broken stream, the server's own record is the truth.
+                var current = run;
+                run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+            }
+            if (printer is not null && (interrupted || printer.PrintedNothing)) printer.PrintRemainder(run, adapter);
+            printer?.EndLine();
+            return Finish(run);
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            if (run is not null && wait.CancelOnStop && !run.IsTerminal) CancelOnServer(adapter, run);
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            progress.Complete();
+        }
+    }
+
+    private void ReadEvents(IAsyncEnumerable<RunEvent> events, WaitOptions wait, Stopwatch watch, ref OaiRun? run, ref long? sequence,
+        TextPrinter? printer, WaitProgress progress)
+    {
+        using var deadline = new CancellationTokenSource();
+        if (wait.TimeoutSec is { } t) deadline.CancelAfter(TimeSpan.FromSeconds(t) - watch.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(StopToken, deadline.Token);
+        var e = events.GetAsyncEnumerator(linked.Token);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = Await(_ => e.MoveNextAsync().AsTask());
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !StopToken.IsCancellationRequested)
+                {
+                    return; // the caller sees the time is up
+                }
+                if (!more) return;
+                var ev = e.Current;
+                sequence = ev.Sequence ?? sequence;
+                switch (ev.Kind)
+                {
+                    case RunEventKind.RunUpdated:
+                        run = ev.Run;
+                        progress.Show(run!, watch);
+                        if (IsSettled(run!)) return;
+                        break;
+                    case RunEventKind.TextDelta:
+                        printer?.Print(ev.MessageId, ev.Text!);
+                        break;
+                    case RunEventKind.MessageDone:
+                        printer?.EndMessage(ev.MessageId);
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            try { Await(_ => e.DisposeAsync().AsTask()); }
+            catch (Exception ex) when (ex is OaiApiException or OperationCanceledException or IOException) { }
+        }
+    }
+
+    /// <summary>Polls with a growing interval; transient failures of one poll do not end the wait. Null when time ran out.</summary>
+    private OaiRun? Poll(OaiRun run, WaitOptions wait, Stopwatch watch, WaitProgress progress)
+    {
+        var adapter = Adapter;
+        var interval = TimeSpan.FromMilliseconds(100);
+        while (!IsSettled(run))
+        {
+            if (TimedOut(watch, wait)) return null;
+            progress.Show(run, watch);
+            var sleep = interval;
+            if (wait.TimeoutSec is { } t && TimeSpan.FromSeconds(t) - watch.Elapsed < sleep) sleep = TimeSpan.FromSeconds(t) - watch.Elapsed;
+            if (sleep > TimeSpan.Zero) Await(ct => Task.Delay(sleep, ct));
+            interval = TimeSpan.FromMilliseconds(Math.Min(interval.TotalMilliseconds * 1.5, 2000));
+            var current = run;
+            try
+            {
+                run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+            }
+            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            {
+                WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting.");
+            }
+        }
+        return run;
+    }
+
+    private static bool IsSettled(OaiRun run) => run.IsTerminal || run.Status == "requires_action";
+
+    private static bool TimedOut(Stopwatch watch, WaitOptions wait) =>
+        wait.TimeoutSec is { } t && watch.Elapsed >= TimeSpan.FromSeconds(t);
+
+    private OaiRun TimeoutError(OaiRun run, WaitOptions wait)
+    {
+        WriteError(new ErrorRecord(
+            new TimeoutException($"Run {run.Id} of thread {run.ThreadId} was still '{run.Status}' after {wait.TimeoutSec} s; it goes on at the server (Stop-OaiRun cancels it)."),
+            "OaiRunWaitTimeout", ErrorCategory.OperationTimeout, run));
+        return run;
+    }
+
+    /// <summary>Failed and expired runs are returned and also written as a non-terminating error, so -ErrorAction Stop stops a runbook.</summary>
+    private OaiRun Finish(OaiRun run)
+    {
+        if (run.Status is "failed" or "expired")
+        {
+            var why = run.LastError is { } e ? $": {e}" : ".";
+            WriteError(new ErrorRecord(
+                new InvalidOperationException($"Run {run.Id} of thread {run.ThreadId} ended '{run.Status}'{why}"),
+                run.Status == "failed" ? "OaiRunFailed" : "OaiRunExpired",
+                run.Status == "failed" ? ErrorCategory.InvalidResult : ErrorCategory.OperationTimeout, run));
+        }
+        return run;
+    }
+
+    /// <summary>Best effort, bounded: Ctrl+C must end the cmdlet promptly even when the server is slow.</summary>
+    private static void CancelOnServer(IProtocolAdapter adapter, OaiRun run)
+    {
+        using var cts = new CancellationTokenSource(s_cancelOnStopTimeout);
+        try
+        {
+            Task.Run(() => adapter.CancelRunAsync(run.ThreadId, run.Id, cts.Token)).Wait(s_cancelOnStopTimeout);
+        }
+        catch (AggregateException)
+        {
+            // The run may have ended meanwhile, or the server may be unreachable: nothing more to do.
+        }
+    }
+
+    /// <summary>Writes streamed text to the host like Write-Host -NoNewline, and remembers what it wrote.</summary>
+    private sealed class TextPrinter
+    {
+        private static readonly string[] s_hostTag = { "PSHOST" };
+        private readonly OaiApiCmdlet _cmdlet;
+        private readonly Dictionary<string, StringBuilder> _printed = new(StringComparer.Ordinal);
+        private bool _atLineStart = true;
+
+        public TextPrinter(OaiApiCmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public bool PrintedNothing => _printed.Count == 0;
+
+        public void Print(string? messageId, string text)
+        {
+            var key = messageId ?? "";
+            if (!_printed.TryGetValue(key, out var sb)) _printed[key] = sb = new StringBuilder();
+            sb.Append(text);
+            Write(text);
+        }
+
+        public void EndMessage(string? messageId) => EndLine();
+
+        public void EndLine()
+        {
+            if (!_atLineStart) Write("\n");
+        }
+
+        /// <summary>
+        /// After a broken stream or a server that did not stream: writes what the run's messages hold beyond
+        /// what was already written, so no text is lost and none is written twice.
+        /// </summary>
+        public void PrintRemainder(OaiRun run, IProtocolAdapter adapter)
+        {
+            var messages = new List<OaiMessage>();
+            var e = adapter.ListMessagesAsync(run.ThreadId, run.Id, new ListOptions { Order = "asc" }, _cmdlet.StopToken).GetAsyncEnumerator(_cmdlet.StopToken);
+            try
+            {
+                while (_cmdlet.Await(_ => e.MoveNextAsync().AsTask())) messages.Add(e.Current);
+            }
+            finally
+            {
+                _cmdlet.Await(_ => e.DisposeAsync().AsTask());
+            }
+            foreach (var m in messages.Where(m => m.Role == "assistant"))
+            {
+                var already = _printed.TryGetValue(m.Id, out var sb) ? sb.ToString() : "";
+                if (already.Length == 0 && _printed.Count == 1 && _printed.ContainsKey("")) already = _printed[""].ToString();
+                if (!m.Text.StartsWith(already, StringComparison.Ordinal)) already = "";
+                var rest = m.Text[already.Length..];
+                if (rest.Length == 0) continue;
+                Print(m.Id, rest);
+                EndLine();
+            }
+        }
+
+        private void Write(string text)
+        {
+            if (text.Length == 0) return;
+            _cmdlet.WriteInformation(new HostInformationMessage { Message = text, NoNewLine = true }, s_hostTag);
+            _atLineStart = text.EndsWith('\n');
+        }
+    }
+
+    /// <summary>Write-Progress while waiting, only when someone can see it (not into a redirected runbook log).</summary>
+    private sealed class WaitProgress
+    {
+        private readonly OaiApiCmdlet _cmdlet;
+        private readonly bool _enabled = !Console.IsOutputRedirected;
+        private ProgressRecord? _record;
+        private string? _lastStatus;
+
+        public WaitProgress(OaiApiCmdlet cmdlet) => _cmdlet = cmdlet;
+
+        public void Show(OaiRun run, Stopwatch watch)
+        {
+            if (!_enabled) return;
+            _record ??= new ProgressRecord(Math.Abs(run.Id.GetHashCode() % 100000) + 1, $"Waiting for run {run.Id}", "Status: " + run.Status);
+            var status = $"Status: {run.Status} ({watch.Elapsed.TotalSeconds:0} s)";
+            if (status == _lastStatus) return;
+            _lastStatus = status;
+            _record.StatusDescription = status;
+            _cmdlet.WriteProgress(_record);
+        }
+
+        public void Complete()
+        {
+            if (_record is null) return;
+            _record.RecordType = ProgressRecordType.Completed;
+            _cmdlet.WriteProgress(_record);
+        }
+    }
+}
