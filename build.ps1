@@ -221,6 +221,8 @@ function Invoke-BuildTask {
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Copy-Item -LiteralPath $RootManifest, (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
     Copy-Item -LiteralPath (Join-Path $moduleBin 'PSAssistants.dll') -Destination $ModuleOut
+    # Inbox from .NET 9 on; PowerShell 7.4 (.NET 8) loads it from the module folder.
+    Copy-Item -LiteralPath (Join-Path $moduleBin 'System.Net.ServerSentEvents.dll') -Destination $ModuleOut
     $pdb = Join-Path $moduleBin 'PSAssistants.pdb'
     if (Test-Path $pdb) { Copy-Item -LiteralPath $pdb -Destination $ModuleOut }
 

@@ -160,6 +160,30 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
         }
     }
 
+    Context 'Binding' {
+        It 'binds a positional value to -Content, -Assistant and -Path when the thread or assistant comes from the pipeline' {
+            $thread = New-OaiThread
+            $m = $thread | Add-OaiMessage 'positional text'
+            $m.Text | Should -Be 'positional text'
+            $run = $thread | Start-OaiRun $Assistant -Wait
+            $run.Status | Should -Be 'completed'
+            $file = Join-Path $TestDrive "positional-$Protocol.json"
+            $Assistant | Export-OaiAssistant $file
+            (Get-Content $file -Raw | ConvertFrom-Json).assistants[0].id | Should -Be $Assistant.Id
+        }
+
+        It 'gets the assistant of a piped run, and refuses a thread where an assistant is meant' {
+            $thread = New-OaiThread
+            $null = $thread | Add-OaiMessage 'hi'
+            $run = $thread | Start-OaiRun $Assistant -Wait
+            ($run | Get-OaiAssistant).Id | Should -Be $Assistant.Id
+            Clear-OaiTestRequest -Emulator $Emulator
+            { $thread | Remove-OaiAssistant -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OaiInvalidArgument,PSAssistants.Commands.RemoveOaiAssistantCommand'
+            Get-OaiTestRequest -Emulator $Emulator -Count | Should -Be 0
+        }
+    }
+
     Context 'Safety: -WhatIf, ids and input checked before any request' {
         It 'sends nothing with -WhatIf' {
             $thread = New-OaiThread

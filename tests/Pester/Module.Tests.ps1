@@ -88,6 +88,7 @@ Describe 'The module manifest' {
 Describe 'The built module folder' {
     It 'holds only the allow-listed files' {
         $allowed = @('PSAssistants.psd1', 'PSAssistants.dll', 'PSAssistants.pdb', 'PSAssistants.format.ps1xml', 'LICENSE',
+            'System.Net.ServerSentEvents.dll',
             'en-US', 'en-US/PSAssistants.dll-Help.xml', 'en-US/about_*.help.txt')
         $files = Get-ChildItem -LiteralPath $modulePath -Recurse |
             ForEach-Object { [IO.Path]::GetRelativePath($modulePath, $_.FullName) -replace '\\', '/' }

@@ -48,6 +48,11 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
                 })
         }
         function Fault([hashtable[]] $Rule) { Set-OaiTestFault -Emulator $Emulator -Rule $Rule }
+        # POST /__emulator/config {cut_stream_after_events}: the next event stream closes after that many events.
+        function CutNextStream([object] $AfterEvents) {
+            $null = Invoke-RestMethod -Method Post -Uri "$($Emulator.ControlUri)/__emulator/config" -NoProxy -TimeoutSec 10 `
+                -ContentType 'application/json' -Body (ConvertTo-Json -InputObject @{ cut_stream_after_events = $AfterEvents } -Compress)
+        }
         function TestSession([int] $MaxRetries = 2, [int] $TimeoutSec = 600) {
             Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru `
                 -MaxRetries $MaxRetries -TimeoutSec $TimeoutSec
@@ -381,9 +386,23 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
     }
 
     Context 'Waiting for a run through failed polls' {
-        It 'carries on through three 503 polls and returns the completed run' {
+        BeforeEach {
+            # Start-OaiRun -Wait follows the run's event stream. The stream is cut (one-shot) after its third
+            # event, so the wait has to go back to the server with GETs of the run - polls, or requests that
+            # attach to the stream again - and those are the requests the faults below hit. The runs last
+            # 1.2 s ([delay:1200]), so the third event comes 0.4 s after the first two, which the module has
+            # read by then: the cut never takes the events that name the run. (A module that only polls
+            # never opens a stream, and the setting changes nothing.)
+            CutNextStream 3
+        }
+
+        AfterEach {
+            CutNextStream $null
+        }
+
+        It 'carries on through three 503s on the GETs of the run and returns the completed run' {
             $s = TestSession -MaxRetries 0
-            $null = $Thread | Add-OaiMessage -Content 'I need to solve the equation `3x + 11 = 14`.' -Session $s
+            $null = $Thread | Add-OaiMessage -Content 'I need to solve the equation `3x + 11 = 14`. [delay:1200]' -Session $s
             Fault @{ method = 'GET'; path_regex = (RunGetPath $Thread.Id); action = 'status'; status = 503; count = 3 }
 
             $err = $null
@@ -393,18 +412,16 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
             $run = @($out | Where-Object { $_ -is [PSAssistants.OaiRun] })
             $run.Count | Should -Be 1
             $run[0].Status | Should -Be 'completed'
-            $polls = RequestsTo (RunGetPath $Thread.Id) GET
-            @($polls | Where-Object status -EQ 503).Count | Should -Be 3
-            $polls[-1].status | Should -Be 200
-            @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'still waiting' }).Count |
-                Should -Be 3
+            $gets = RequestsTo (RunGetPath $Thread.Id) GET
+            @($gets | Where-Object status -EQ 503).Count | Should -Be 3
+            $gets[-1].status | Should -Be 200
             (@($Thread | Get-OaiMessage -Session $s))[-1].Text | Should -Match 'x = 1'
         }
 
-        It 'carries on through a dropped poll and a timed-out poll' {
+        It 'carries on through a dropped and a timed-out GET of the run' {
             $s = TestSession -MaxRetries 0 -TimeoutSec 1
-            $null = $Thread | Add-OaiMessage -Content 'hello' -Session $s
-            # The first rule added wins, and each is gone after its one hit: the first poll is dropped, the second too slow.
+            $null = $Thread | Add-OaiMessage -Content 'hello [delay:1200]' -Session $s
+            # The first rule added wins, and each is gone after its one hit: the first GET is dropped, the second too slow.
             Fault @(
                 @{ method = 'GET'; path_regex = (RunGetPath $Thread.Id); action = 'drop_before' }
                 @{ method = 'GET'; path_regex = (RunGetPath $Thread.Id); action = 'delay'; delay_ms = 3000 }
@@ -415,9 +432,10 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
 
             $err | Should -BeNullOrEmpty
             $run.Status | Should -Be 'completed'
-            $polls = RequestsTo (RunGetPath $Thread.Id) GET
-            $polls.Count | Should -BeGreaterOrEqual 3
-            $polls[0].status | Should -Be 0
+            $gets = RequestsTo (RunGetPath $Thread.Id) GET
+            $gets.Count | Should -BeGreaterOrEqual 3
+            $gets[0].status | Should -Be 0
+            $gets[-1].status | Should -Be 200
         }
     }
 

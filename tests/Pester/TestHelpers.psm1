@@ -362,5 +362,5 @@ Export-ModuleMember -Function @(
     'Get-OaiTestRepoRoot', 'Get-OaiTestModulePath', 'Get-OaiTestEmulatorPath',
     'Get-OaiTestPwshCommand', 'Invoke-OaiTestPwsh', 'Import-OaiTestModule',
     'Start-OaiTestEmulator', 'Stop-OaiTestEmulator', 'Reset-OaiTestEmulator', 'Set-OaiTestEmulatorConfig',
-    'Get-OaiTestRequest', 'Clear-OaiTestRequest', 'Set-OaiTestFault', 'Clear-OaiTestFault'
+    'Get-OaiTestRequest', 'Clear-OaiTestRequest', 'Set-OaiTestFault', 'Clear-OaiTestFault', 'Invoke-OaiTestControl'
 )

@@ -10,12 +10,13 @@ namespace PSAssistants.Commands;
 public sealed class AddOaiMessageCommand : OaiApiCmdlet
 {
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    // Not positional, so that `$thread | Add-OaiMessage 'text'` binds the text to -Content.
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("ThreadId")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Content { get; set; } = "";
 

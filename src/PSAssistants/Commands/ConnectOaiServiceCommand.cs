@@ -84,7 +84,20 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>A bad Connect call stops here: a runbook must not go on with the previous session.</summary>
     protected override void ProcessItem()
+    {
+        try
+        {
+            Connect();
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
+        }
+    }
+
+    private void Connect()
     {
         if (ApiKey is not null && ApiKeySecretName is not null)
             throw new ArgumentException("Give -ApiKey or -ApiKeySecretName, not both.");

@@ -15,12 +15,13 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
     private readonly List<OaiAssistant> _assistants = new();
 
     /// <summary>An assistant object or id.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    // Not positional, so that `$assistant | Export-OaiAssistant ./tutor.json` binds the path.
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("Id", "AssistantId")]
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
@@ -45,17 +46,26 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
 
     protected override void EndProcessing()
     {
+        // Nothing to write when every input failed (each failure was already reported).
+        if (_assistants.Count == 0) return;
         var path = GetUnresolvedProviderPathFromPSPath(Path);
+        if (!ShouldProcess(path, $"Export {_assistants.Count} assistant(s)")) return;
         if (File.Exists(path) && !Force)
         {
             ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' exists; use -Force to overwrite it."),
                 "OaiExportFileExists", ErrorCategory.ResourceExists, path));
         }
-        if (!ShouldProcess(path, $"Export {_assistants.Count} assistant(s)")) return;
         var file = new StoreFile { Assistants = _assistants.Select(StoredAssistant.From).ToList() };
-        var dir = System.IO.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJson.Default.StoreFile));
+        try
+        {
+            var dir = System.IO.Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            File.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(file, StoreJson.Default.StoreFile));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "OaiExportWriteFailed", ErrorCategory.WriteError, path));
+        }
         if (PassThru) WriteObject(new FileInfo(path));
     }
 }

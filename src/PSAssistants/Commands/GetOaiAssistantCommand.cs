@@ -11,10 +11,11 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
     private const string ListSet = "List";
     private const string IdSet = "Id";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("AssistantId")]
+    /// <summary>Assistant ids, or objects that name an assistant (an assistant, or a run by its AssistantId).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true)]
+    [Alias("AssistantId", "Assistant")]
     [ValidateNotNullOrEmpty]
-    public string[] Id { get; set; } = Array.Empty<string>();
+    public object[] Id { get; set; } = Array.Empty<object>();
 
     /// <summary>Only assistants whose name matches this wildcard pattern.</summary>
     [Parameter(ParameterSetName = ListSet, Position = 0)]
@@ -34,18 +35,18 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
         var adapter = Adapter;
         if (ParameterSetName == IdSet)
         {
-            foreach (var id in Id)
+            foreach (var item in Id)
             {
+                var id = InputResolver.AssistantId(item);
                 WriteObject(Await(ct => adapter.GetAssistantAsync(id, ct)));
             }
             return;
         }
 
         var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-        // With a name filter, -First counts matches, so the listing itself is not capped.
+        // With a name filter, -First counts matches, so the listing itself is not capped but stops at the last match.
         var options = new ListOptions { Order = Order, First = pattern is null ? First : null };
-        var matched = 0;
-        WriteEach(adapter.ListAssistantsAsync(options, StopToken),
-            a => (pattern is null || pattern.IsMatch(a.Name ?? "")) && (pattern is null || First is null || ++matched <= First));
+        WriteEach(adapter.ListAssistantsAsync(options, StopToken), pattern is null ? null : a => pattern.IsMatch(a.Name ?? ""),
+            pattern is null ? null : First);
     }
 }

@@ -47,8 +47,16 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
             if (!ShouldProcess(assistant.Name ?? assistant.Id, "Import assistant")) continue;
             if (adapter is ResponsesAdapter local)
             {
-                local.ImportAssistant(assistant, Force);
-                WriteObject(assistant);
+                // One conflict must not stop the rest of the file.
+                try
+                {
+                    local.ImportAssistant(assistant, Force);
+                    WriteObject(assistant);
+                }
+                catch (Client.OaiApiException ex)
+                {
+                    WriteError(ToErrorRecord(ex, assistant));
+                }
                 continue;
             }
             var options = new AssistantCreateOptions

@@ -23,11 +23,18 @@ internal static class InputResolver
     public static string AssistantId(object? input) => Unwrap(input) switch
     {
         OaiAssistant a => a.Id,
-        OaiRun r when r.AssistantId is not null => r.AssistantId,
+        OaiRun { AssistantId: { } id } => id,
+        OaiMessage { AssistantId: { } id } => id,
         string s when s.Length > 0 => s,
-        _ => Property(input, "AssistantId") ?? Property(input, "Id")
-             ?? throw new ArgumentException($"Cannot tell an assistant from {Describe(input)}: pass an assistant object or an assistant id."),
+        // Objects of this module that name no assistant are refused rather than read by their own Id.
+        OaiThread or OaiRun or OaiMessage or OaiSession => throw NotAnAssistant(input),
+        // Deserialized assistants (Import-Clixml, ConvertFrom-Json) keep their Id.
+        PSCustomObject => Property(input, "AssistantId") ?? Property(input, "Id") ?? throw NotAnAssistant(input),
+        _ => Property(input, "AssistantId") ?? throw NotAnAssistant(input),
     };
+
+    private static ArgumentException NotAnAssistant(object? input) =>
+        new($"Cannot tell an assistant from {Describe(input)}: pass an assistant object or an assistant id.");
 
     public static OaiRun? AsRun(object? input) => Unwrap(input) as OaiRun;
 

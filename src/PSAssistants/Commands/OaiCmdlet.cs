@@ -89,14 +89,17 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
         Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
 
     /// <summary>Writes each item of a paged list as it arrives, so the pipeline sees objects page by page.</summary>
-    protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null)
+    protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null, int? first = null)
     {
         var e = Await(_ => Task.FromResult(source.GetAsyncEnumerator(_stop.Token)));
+        var left = first ?? int.MaxValue;
         try
         {
-            while (Await(_ => e.MoveNextAsync().AsTask()))
+            while (left > 0 && Await(_ => e.MoveNextAsync().AsTask()))
             {
-                if (filter is null || filter(e.Current)) WriteObject(e.Current);
+                if (filter is not null && !filter(e.Current)) continue;
+                WriteObject(e.Current);
+                left--;
             }
         }
         finally

@@ -10,13 +10,14 @@ namespace PSAssistants.Commands;
 public sealed class StartOaiRunCommand : OaiApiCmdlet
 {
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    // Not positional, so that `$thread | Start-OaiRun $assistant` binds the assistant to -Assistant.
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("ThreadId")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
     /// <summary>An assistant object or id.</summary>
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 0)]
     [Alias("AssistantId")]
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
