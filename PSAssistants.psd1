@@ -33,6 +33,8 @@
         'Get-OaiRun'
         'Wait-OaiRun'
         'Stop-OaiRun'
+        'New-OaiFunctionTool'
+        'Submit-OaiToolOutput'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -44,6 +44,11 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
     [ArgumentCompleter(typeof(ToolNameCompleter))]
     public object[]? Tool { get; set; }
 
+    /// <summary>PowerShell commands (CommandInfo objects or names) the assistant may call as function tools.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Function { get; set; }
+
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -65,14 +70,35 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
             Name = Name,
             Description = Description,
             Instructions = Instructions,
-            Tools = ToolNameCompleter.ToTools(Tool),
+            Tools = ToolNameCompleter.ToTools(Tool).Concat(FunctionTools()).ToList(),
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Temperature = Temperature,
             TopP = TopP,
         };
         if (!ShouldProcess(Name ?? Model ?? PromptId, "Create assistant")) return;
         var adapter = Adapter;
-        WriteObject(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+        var created = Await(ct => adapter.CreateAssistantAsync(options, ct));
+        // The server keeps a tool's name and schema; the command behind it stays in this process.
+        ToolHandlers.Register(created, options.Tools);
+        created.Tools = created.Tools.Select(t => t.Handler is null && options.Tools.FirstOrDefault(o => o.Handler is not null && o.Name == t.Name) is { } local
+            ? new OaiTool(t.Type) { Name = t.Name, Description = t.Description, ParametersJson = t.ParametersJson, Strict = t.Strict, Handler = local.Handler }
+            : t).ToArray();
+        WriteObject(created);
+    }
+
+    private IEnumerable<OaiTool> FunctionTools()
+    {
+        foreach (var item in Function ?? Array.Empty<object>())
+        {
+            var command = InputResolver.Unwrap(item) switch
+            {
+                CommandInfo c => c,
+                string name => InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript)
+                    ?? throw new ArgumentException($"There is no command '{name}' to hand over as a function tool."),
+                _ => throw new ArgumentException($"-Function takes commands (Get-Command output) or command names, not '{item}'."),
+            };
+            yield return FunctionToolFactory.FromCommand(command, this);
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Text;
@@ -17,6 +18,9 @@ internal sealed class WaitOptions
 
     /// <summary>Cancel the run on the server when the user stops the cmdlet (Ctrl+C).</summary>
     public bool CancelOnStop { get; init; } = true;
+
+    /// <summary>Answers tool calls so the wait goes on past requires_action; null returns the run there.</summary>
+    public ToolAnswerer? Tools { get; init; }
 }
 
 // Waiting for runs: streamed when the server streams (the end of a run is seen at once and no poll is
@@ -34,11 +38,26 @@ public abstract partial class OaiApiCmdlet
         return Follow(start.Run, start, wait, watch);
     }
 
+    /// <summary>A tool answerer for this cmdlet; the assistant is fetched only if a run asks for a tool.</summary>
+    private protected ToolAnswerer NewToolAnswerer(IDictionary? overrides, OaiAssistant? assistant)
+    {
+        var adapter = Adapter;
+        return new ToolAnswerer(this, overrides, assistant, id =>
+        {
+            try { return Await(ct => adapter.GetAssistantAsync(id, ct)); }
+            catch (OaiApiException ex) { WriteVerbose($"Cannot read assistant {id} for its tools: {ex.Message}"); return null; }
+        });
+    }
+
+    /// <summary>Follows a run whose stream (or JSON answer) is already open, e.g. after submitting tool outputs.</summary>
+    private protected OaiRun FollowStarted(RunStart start, WaitOptions wait) => Follow(start.Run, start, wait, Stopwatch.StartNew());
+
     /// <summary>Follows an existing run to its end (Wait-OaiRun): by its stream where the protocol can attach, else by polling.</summary>
     private protected OaiRun Follow(OaiRun run, WaitOptions wait)
     {
         var watch = Stopwatch.StartNew();
-        if (run.IsTerminal || run.Status == "requires_action") return Finish(run);
+        if (run.IsTerminal || (run.Status == "requires_action" && wait.Tools is null)) return Finish(run);
+        if (run.Status == "requires_action") return Follow(run, null, wait, watch);
         var adapter = Adapter;
         var start = Await(ct => adapter.ResumeRunStreamAsync(run, null, ct));
         return Follow(run, start, wait, watch);
@@ -49,53 +68,25 @@ public abstract partial class OaiApiCmdlet
         var adapter = Adapter;
         var printer = wait.Print ? new TextPrinter(this) : null;
         var progress = new WaitProgress(this);
-        long? sequence = null;
-        var interrupted = false;
         try
         {
-            while (start?.Events is { } events)
+            while (true)
             {
-                var finished = false;
-                using (start)
+                var (settled, timedOut) = FollowToSettled(run, start, wait, watch, printer, progress);
+                run = settled;
+                if (timedOut) return TimeoutError(run, wait);
+                if (run.Status == "requires_action" && wait.Tools is { } tools && run.RequiredAction is { ToolCalls.Count: > 0 })
                 {
-                    try
-                    {
-                        ReadEvents(events, wait, watch, ref run, ref sequence, printer, progress);
-                        finished = run is not null && IsSettled(run);
-                    }
-                    catch (OaiApiException ex) when (ex.Kind is OaiErrorKind.Connection or OaiErrorKind.Protocol)
-                    {
-                        WriteVerbose($"The run's stream broke off ({ex.Message}); resuming.");
-                    }
+                    // All calls of a round are answered together, then the same wait goes on with the run's next stream.
+                    var outputs = tools.Answer(run);
+                    var current = run;
+                    start = Await(ct => adapter.SubmitToolOutputsAsync(current, outputs, stream: true, ct));
+                    if (start.Run is { } next) run = next;
+                    continue;
                 }
-                if (run is null) throw new OaiApiException(OaiErrorKind.Protocol, "The run's stream ended before it named the run.");
-                if (finished) break;
-                if (TimedOut(watch, wait)) return TimeoutError(run, wait);
-
-                // The stream ended early: attach again after the last event seen, or fall back to polling.
-                interrupted = true;
-                var current = run;
-                var resumeAfter = sequence;
-                start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
-                if (start?.Run is { } plain) run = plain;
+                printer?.EndLine();
+                return Finish(run);
             }
-
-            run ??= start?.Run ?? throw new OaiApiException(OaiErrorKind.Protocol, "The server started no run.");
-            if (!IsSettled(run))
-            {
-                var polled = Poll(run, wait, watch, progress);
-                if (polled is null) return TimeoutError(run, wait);
-                run = polled;
-            }
-            else if (interrupted)
-            {
-                // After a broken stream, the server's own record is the truth.
-                var current = run;
-                run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
-            }
-            if (printer is not null && (interrupted || printer.PrintedNothing)) printer.PrintRemainder(run, adapter);
-            printer?.EndLine();
-            return Finish(run);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
@@ -106,6 +97,57 @@ public abstract partial class OaiApiCmdlet
         {
             progress.Complete();
         }
+    }
+
+    /// <summary>Follows one stream (resuming or polling when it breaks) until the run is terminal or requires action.</summary>
+    private (OaiRun Run, bool TimedOut) FollowToSettled(OaiRun? run, RunStart? start, WaitOptions wait, Stopwatch watch,
+        TextPrinter? printer, WaitProgress progress)
+    {
+        var adapter = Adapter;
+        long? sequence = null;
+        var interrupted = false;
+        while (start?.Events is { } events)
+        {
+            var finished = false;
+            using (start)
+            {
+                try
+                {
+                    ReadEvents(events, wait, watch, ref run, ref sequence, printer, progress);
+                    finished = run is not null && IsSettled(run);
+                }
+                catch (OaiApiException ex) when (ex.Kind is OaiErrorKind.Connection or OaiErrorKind.Protocol)
+                {
+                    WriteVerbose($"The run's stream broke off ({ex.Message}); resuming.");
+                }
+            }
+            if (run is null) throw new OaiApiException(OaiErrorKind.Protocol, "The run's stream ended before it named the run.");
+            if (finished) break;
+            if (TimedOut(watch, wait)) return (run, true);
+
+            // The stream ended early: attach again after the last event seen, or fall back to polling.
+            interrupted = true;
+            var current = run;
+            var resumeAfter = sequence;
+            start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
+            if (start?.Run is { } plain) run = plain;
+        }
+
+        run ??= start?.Run ?? throw new OaiApiException(OaiErrorKind.Protocol, "The server started no run.");
+        if (!IsSettled(run))
+        {
+            var polled = Poll(run, wait, watch, progress);
+            if (polled is null) return (run, true);
+            run = polled;
+        }
+        else if (interrupted)
+        {
+            // After a broken stream, the server's own record is the truth.
+            var current = run;
+            run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+        }
+        if (printer is not null && run.IsTerminal && (interrupted || printer.PrintedNothing)) printer.PrintRemainder(run, adapter);
+        return (run, false);
     }
 
     private void ReadEvents(IAsyncEnumerable<RunEvent> events, WaitOptions wait, Stopwatch watch, ref OaiRun? run, ref long? sequence,

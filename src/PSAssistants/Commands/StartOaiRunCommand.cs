@@ -56,6 +56,15 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter NoCancelOnStop { get; set; }
 
+    /// <summary>Answers for tool calls by function name, overriding the assistant's: @{ name = { param($arguments) ... } }.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? ToolHandler { get; set; }
+
+    /// <summary>Returns the run at requires_action instead of answering its tool calls.</summary>
+    [Parameter]
+    public SwitchParameter NoAutoTool { get; set; }
+
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Thread);
@@ -73,8 +82,13 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
         var adapter = Adapter;
         if (Wait || Stream)
         {
-            WriteObject(StartAndFollow(threadId, options,
-                new WaitOptions { TimeoutSec = TimeoutSec, Print = Stream, CancelOnStop = !NoCancelOnStop }));
+            WriteObject(StartAndFollow(threadId, options, new WaitOptions
+            {
+                TimeoutSec = TimeoutSec,
+                Print = Stream,
+                CancelOnStop = !NoCancelOnStop,
+                Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
+            }));
             return;
         }
         WriteObject(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));

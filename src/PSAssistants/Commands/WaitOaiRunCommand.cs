@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Management.Automation;
 
 namespace PSAssistants.Commands;
@@ -16,11 +17,25 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [Parameter]
     public SwitchParameter NoCancelOnStop { get; set; }
 
+    /// <summary>Answers for tool calls by function name, overriding the assistant's: @{ name = { param($arguments) ... } }.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? ToolHandler { get; set; }
+
+    /// <summary>Returns the run at requires_action instead of answering its tool calls.</summary>
+    [Parameter]
+    public SwitchParameter NoAutoTool { get; set; }
+
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
         var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
-        WriteObject(Follow(run, new WaitOptions { TimeoutSec = TimeoutSec, CancelOnStop = !NoCancelOnStop }));
+        WriteObject(Follow(run, new WaitOptions
+        {
+            TimeoutSec = TimeoutSec,
+            CancelOnStop = !NoCancelOnStop,
+            Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, null),
+        }));
     }
 }

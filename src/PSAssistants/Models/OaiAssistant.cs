@@ -40,5 +40,11 @@ public sealed class OaiTool
 
     public bool? Strict { get; init; }
 
+    /// <summary>
+    /// What answers calls of a function tool in this process: a CommandInfo or a ScriptBlock. It is never sent
+    /// to the server nor stored; the model can only call what the user handed over this way or by name.
+    /// </summary>
+    public object? Handler { get; init; }
+
     public override string ToString() => Name is null ? Type : $"{Type}:{Name}";
 }

@@ -39,7 +39,17 @@ internal interface IProtocolAdapter
     /// to a run in progress (Responses); null where it cannot (Assistants v2), so the caller polls.
     /// </summary>
     Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct);
+
+    /// <summary>
+    /// Answers the tool calls of a run in requires_action, all in one request, and streams what follows
+    /// (or, with <paramref name="stream"/> false, returns the run at once). On Responses the answer is a new
+    /// response on the same conversation, so the run that continues has a new id.
+    /// </summary>
+    Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct);
 }
+
+/// <summary>The answer to one tool call: the call's id and the output as text (JSON for structured results).</summary>
+internal sealed record ToolOutput(string CallId, string Output);
 
 internal static class ProtocolAdapters
 {

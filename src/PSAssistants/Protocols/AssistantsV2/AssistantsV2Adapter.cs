@@ -100,6 +100,20 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
     }
 
+    public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
+    {
+        var request = new SubmitToolOutputsRequest
+        {
+            ToolOutputs = outputs.Select(o => new ToolOutputWire { ToolCallId = o.CallId, Output = o.Output }).ToList(),
+            Stream = stream ? true : null,
+        };
+        var path = RunPath(run.ThreadId, run.Id) + "/submit_tool_outputs";
+        if (!stream) return new RunStart(Map(await _client.PostAsync(path, request, J.SubmitToolOutputsRequest, J.RunObject, ct).ConfigureAwait(false)));
+        var events = await _client.OpenEventStreamAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(request, J.SubmitToolOutputsRequest), ct).ConfigureAwait(false);
+        if (events.IsEventStream) return new RunStart(Events(events, ct), events);
+        using (events) return new RunStart(Map(await events.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
+    }
+
     /// <summary>Assistants v2 cannot attach to a run already under way: the caller polls.</summary>
     public Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct) => Task.FromResult<RunStart?>(null);
 

@@ -177,6 +177,19 @@ internal sealed class CreateRunRequest
     public bool? Stream { get; set; }
 }
 
+/// <summary>SubmitToolOutputsRunRequest: additionalProperties is false, so nothing else may be sent.</summary>
+internal sealed class SubmitToolOutputsRequest
+{
+    public List<ToolOutputWire> ToolOutputs { get; set; } = new();
+    public bool? Stream { get; set; }
+}
+
+internal sealed class ToolOutputWire
+{
+    public string ToolCallId { get; set; } = "";
+    public string Output { get; set; } = "";
+}
+
 /// <summary>The data of a thread.message.delta event: {id, object, delta: {content: [{index, type, text: {value}}]}}.</summary>
 internal sealed class MessageDeltaObject
 {
@@ -212,6 +225,7 @@ internal sealed class ListWire<T>
 [JsonSerializable(typeof(CreateRunRequest))]
 [JsonSerializable(typeof(ListWire<RunObject>))]
 [JsonSerializable(typeof(MessageDeltaObject))]
+[JsonSerializable(typeof(SubmitToolOutputsRequest))]
 [JsonSerializable(typeof(ApiError))]
 internal sealed partial class AssistantsJson : JsonSerializerContext
 {

@@ -194,6 +194,29 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, run.ThreadId));
     }
 
+    /// <summary>
+    /// The answers go in as function_call_output items of a new background response on the same
+    /// conversation, made with the same assistant, model and instructions as the run that asked.
+    /// </summary>
+    public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
+    {
+        if (run.AssistantId is null)
+            throw new OaiApiException(OaiErrorKind.InvalidRequest,
+                $"Response {run.Id} does not name the assistant that started it (metadata {AssistantIdKey}), so its tool calls cannot be answered in a new response.");
+        var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
+        var body = RunBody(run.ThreadId, options, stream ? true : null);
+        body.Input = outputs.Select(o => new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
+        if (!stream)
+        {
+            var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+            return new RunStart(Map(response, raw, run.ThreadId));
+        }
+        var events = await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false);
+        if (events.IsEventStream) return new RunStart(Events(events, run.ThreadId, ct), events);
+        using (events) return new RunStart(Map(await events.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, run.ThreadId));
+    }
+
     private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
     {
         var conversation = OaiId.Check(threadId, "thread");

@@ -66,9 +66,18 @@ internal sealed class ItemListWire
     public bool HasMore { get; set; }
 }
 
+/// <summary>A function_call_output input item: the answer to one function call.</summary>
+internal sealed class FunctionCallOutputWire
+{
+    public string Type { get; set; } = "function_call_output";
+    public string CallId { get; set; } = "";
+    public string Output { get; set; } = "";
+}
+
 internal sealed class CreateResponseBody
 {
     public string? Model { get; set; }
+    public List<FunctionCallOutputWire>? Input { get; set; }
     public string? Instructions { get; set; }
     public string? Conversation { get; set; }
     public bool Background { get; set; }

@@ -1,0 +1,69 @@
+using System.Collections;
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Answers the tool calls of a run in requires_action, for scripts that answer them themselves
+/// (Start-OaiRun -NoAutoTool). All calls of the run are answered in one request.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Submit, "OaiToolOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(OaiRun))]
+public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
+{
+    /// <summary>The run in requires_action.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public OaiRun Run { get; set; } = null!;
+
+    /// <summary>The answers: tool call id → output (text as it is, anything else as JSON).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNull]
+    public Hashtable ToolOutput { get; set; } = null!;
+
+    /// <summary>Follows the run to its end, as Start-OaiRun -Wait does (tool calls of later rounds are returned, not answered).</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? TimeoutSec { get; set; }
+
+    protected override void ProcessItem()
+    {
+        var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
+        if (calls.Count == 0)
+            throw new ArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
+        var outputs = new List<ToolOutput>();
+        foreach (var call in calls)
+        {
+            var entry = ToolOutput.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), call.Id, StringComparison.Ordinal));
+            if (entry is null)
+                throw new ArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
+            outputs.Add(new ToolOutput(call.Id, AsText(ToolOutput[entry])));
+        }
+        var unknown = ToolOutput.Keys.Cast<object>().Select(k => k?.ToString()).Where(k => calls.All(c => c.Id != k)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"Run {Run.Id} has no tool call {string.Join(", ", unknown)}.");
+
+        if (!ShouldProcess(Run.Id, $"Submit {outputs.Count} tool output(s)")) return;
+        var adapter = Adapter;
+        var run = Run;
+        if (Wait)
+        {
+            var start = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: true, ct));
+            WriteObject(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec }));
+            return;
+        }
+        var started = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: false, ct));
+        WriteObject(started.Run);
+    }
+
+    private string AsText(object? value) => InputResolver.Unwrap(value) switch
+    {
+        null => "",
+        string s => s,
+        var other => InvokeCommand.InvokeScript(true, ScriptBlock.Create("param($v) ConvertTo-Json -InputObject $v -Depth 5 -Compress -WarningAction Ignore"), null, other)
+            .FirstOrDefault()?.ToString() ?? "",
+    };
+}
