@@ -2,8 +2,9 @@
 # Reliability through the emulator's fault injection: what the module retries and what it does not, that a
 # retried POST never does its work twice, that a broken or slow answer becomes the right error (never a hang
 # or a NullReferenceException), that -Wait rides out failed polls, and that the API key shows up nowhere.
-# The same file runs once per protocol. No assertion depends on how fast the machine is: delays only ever
-# make a request slower than a 1 s (or 10 s) per-request timeout, never faster than something.
+# The same file runs once per protocol. No assertion depends on how fast the machine is: injected delays only
+# ever make a request slower than a 1 s (or 10 s) per-request timeout, and the one cut stream leaves the
+# module 0.8 s to read two events it needs.
 
 BeforeDiscovery {
     $protocols = @(
@@ -390,8 +391,8 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
             # Start-OaiRun -Wait follows the run's event stream. The stream is cut (one-shot) after its third
             # event, so the wait has to go back to the server with GETs of the run - polls, or requests that
             # attach to the stream again - and those are the requests the faults below hit. The runs last
-            # 1.2 s ([delay:1200]), so the third event comes 0.4 s after the first two, which the module has
-            # read by then: the cut never takes the events that name the run. (A module that only polls
+            # 2.4 s ([delay:2400]), so the third event comes 0.8 s after the first two, which the module has
+            # read long before: the cut never takes the events that name the run. (A module that only polls
             # never opens a stream, and the setting changes nothing.)
             CutNextStream 3
         }
@@ -402,7 +403,7 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
 
         It 'carries on through three 503s on the GETs of the run and returns the completed run' {
             $s = TestSession -MaxRetries 0
-            $null = $Thread | Add-OaiMessage -Content 'I need to solve the equation `3x + 11 = 14`. [delay:1200]' -Session $s
+            $null = $Thread | Add-OaiMessage -Content 'I need to solve the equation `3x + 11 = 14`. [delay:2400]' -Session $s
             Fault @{ method = 'GET'; path_regex = (RunGetPath $Thread.Id); action = 'status'; status = 503; count = 3 }
 
             $err = $null
@@ -420,7 +421,7 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
 
         It 'carries on through a dropped and a timed-out GET of the run' {
             $s = TestSession -MaxRetries 0 -TimeoutSec 1
-            $null = $Thread | Add-OaiMessage -Content 'hello [delay:1200]' -Session $s
+            $null = $Thread | Add-OaiMessage -Content 'hello [delay:2400]' -Session $s
             # The first rule added wins, and each is gone after its one hit: the first GET is dropped, the second too slow.
             Fault @(
                 @{ method = 'GET'; path_regex = (RunGetPath $Thread.Id); action = 'drop_before' }
