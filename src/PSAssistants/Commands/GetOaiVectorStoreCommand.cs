@@ -1,0 +1,49 @@
+using System.Management.Automation;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Gets vector stores by id, or lists them (newest first).</summary>
+[Cmdlet(VerbsCommon.Get, "OaiVectorStore", DefaultParameterSetName = ListSet)]
+[OutputType(typeof(OaiVectorStore))]
+public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
+{
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    /// <summary>Vector store ids, or OaiVectorStore objects.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true)]
+    [Alias("VectorStoreId", "VectorStore")]
+    [ValidateNotNullOrEmpty]
+    public object[] Id { get; set; } = Array.Empty<object>();
+
+    /// <summary>Only stores whose name matches this wildcard pattern.</summary>
+    [Parameter(ParameterSetName = ListSet, Position = 0)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateSet("asc", "desc")]
+    public string Order { get; set; } = "desc";
+
+    protected override void ProcessItem()
+    {
+        var files = Files;
+        if (ParameterSetName == IdSet)
+        {
+            ForEachItem(Id, item =>
+            {
+                var id = VectorStoreIdOf(item);
+                WriteObject(Await(ct => files.GetVectorStoreAsync(id, ct)));
+            });
+            return;
+        }
+        var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
+        WriteEach(files.ListVectorStoresAsync(Order.ToLowerInvariant(), pattern is null ? First : null, StopToken),
+            pattern is null ? null : v => pattern.IsMatch(v.Name ?? ""), pattern is null ? null : First);
+    }
+}

@@ -1,0 +1,184 @@
+using System.Management.Automation;
+using PSAssistants.Protocols.Common;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Downloads files into a folder. Takes file objects and ids, and the files of messages: image parts and the
+/// files a code interpreter made (file_path and container_file_citation annotations), so
+/// <c>Get-OaiMessage | Save-OaiFile -Destination ./out</c> saves the charts of a thread. The name of a saved
+/// file comes from the server, made safe: it can never leave the destination folder, and an existing file is
+/// only replaced with -Force.
+/// </summary>
+[Cmdlet(VerbsData.Save, "OaiFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(FileInfo))]
+public sealed class SaveOaiFileCommand : OaiFileCmdlet
+{
+    /// <summary>What to save: file ids, OaiFile objects, messages, message parts or annotations.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Alias("Id", "FileId", "InputObject")]
+    [ValidateNotNullOrEmpty]
+    public object[] File { get; set; } = Array.Empty<object>();
+
+    /// <summary>The folder to save into; it is created when it does not exist.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [Alias("Path", "OutFolder")]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Replace files that already exist in the destination.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private string? _folder;
+
+    /// <summary>One file to fetch: a file (file-...) or a file in a code interpreter container (cfile_... in cntr_...).</summary>
+    internal sealed record Target(string FileId, string? ContainerId, string? Name, long? Size);
+
+    protected override void ProcessItem()
+    {
+        var folder = Folder();
+        if (folder is null) return;
+        ForEachItem(File, item =>
+        {
+            foreach (var target in Targets(item))
+            {
+                if (!_seen.Add(target.ContainerId + "/" + target.FileId))
+                {
+                    WriteVerbose($"File {target.FileId} was saved already by this command.");
+                    continue;
+                }
+                try
+                {
+                    Save(target, folder);
+                }
+                catch (Client.OaiApiException ex)
+                {
+                    WriteError(ToErrorRecord(ex, target.FileId));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    WriteError(new ErrorRecord(new IOException($"Cannot save file {target.FileId} in '{folder}': {ex.Message}", ex),
+                        "OaiFileWriteFailed", ErrorCategory.WriteError, target.FileId));
+                }
+            }
+        });
+    }
+
+    /// <summary>The files an input names. Messages and parts give their image files and the files a code interpreter made; file citations are sources, not results, and are saved only when piped on their own.</summary>
+    internal static IEnumerable<Target> Targets(object? input)
+    {
+        switch (InputResolver.Unwrap(input))
+        {
+            case OaiFile f:
+                yield return new Target(f.Id, null, f.FileName, f.Bytes);
+                break;
+            case OaiMessage m:
+                foreach (var part in m.Content)
+                    foreach (var t in Targets(part)) yield return t;
+                break;
+            case OaiMessageContent part:
+                if (part.FileId is { } partFile) yield return new Target(partFile, null, part.FileName, null);
+                foreach (var a in part.Annotations.Where(a => a.IsGeneratedFile && a.FileId is not null))
+                    yield return new Target(a.FileId!, a.ContainerId, a.FileName, null);
+                break;
+            case OaiMessageAnnotation a:
+                if (a.FileId is null) throw new ArgumentException($"The {a.Type} annotation names no file.");
+                yield return new Target(a.FileId, a.ContainerId, a.FileName, null);
+                break;
+            default:
+                yield return new Target(FileIdOf(input), null, null, null);
+                break;
+        }
+    }
+
+    /// <summary>The destination as a full path, created when missing; null under -WhatIf when it does not exist yet.</summary>
+    private string? Folder()
+    {
+        if (_folder is not null) return _folder;
+        var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
+        if (System.IO.File.Exists(full))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Destination '{full}' is a file; give a folder."),
+                "OaiDestinationNotFolder", ErrorCategory.InvalidArgument, full));
+        }
+        if (!Directory.Exists(full))
+        {
+            if (!ShouldProcess(full, "Create folder")) return null;
+            Directory.CreateDirectory(full);
+        }
+        return _folder = full;
+    }
+
+    private void Save(Target target, string folder)
+    {
+        var files = Files;
+        var (name, size) = (target.Name, target.Size);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            if (target.ContainerId is { } container)
+            {
+                var meta = Await(ct => files.GetContainerFileAsync(container, target.FileId, ct));
+                (name, size) = (meta.Path, meta.Bytes);
+            }
+            else
+            {
+                var meta = Await(ct => files.GetFileAsync(target.FileId, ct));
+                (name, size) = (meta.FileName, meta.Bytes);
+            }
+        }
+
+        var safe = SafeFileName.Make(name, target.FileId);
+        var path = SafeFileName.InFolder(folder, safe) ?? SafeFileName.InFolder(folder, SafeFileName.Make(null, target.FileId))
+            ?? throw new InvalidOperationException($"No safe name for file {target.FileId} in '{folder}'.");
+        if (!string.Equals(safe, name, StringComparison.Ordinal))
+            WriteVerbose($"The server names file {target.FileId} '{name}'; it is saved as '{System.IO.Path.GetFileName(path)}'.");
+        if (Directory.Exists(path))
+        {
+            WriteError(new ErrorRecord(new IOException($"Cannot save file {target.FileId} as '{path}': a folder has that name."),
+                "OaiFileExists", ErrorCategory.ResourceExists, path));
+            return;
+        }
+        if (System.IO.File.Exists(path) && !Force)
+        {
+            WriteError(Exists(target.FileId, path));
+            return;
+        }
+        if (!ShouldProcess(path, $"Save file {target.FileId}")) return;
+
+        // Written to a temporary file in the same folder, then renamed: a broken download leaves nothing behind,
+        // and a rename replaces a link itself rather than writing through it.
+        var temp = System.IO.Path.Combine(folder, ".psassistants-" + Guid.NewGuid().ToString("N") + ".partial");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                var id = target.FileId;
+                var container = target.ContainerId;
+                AwaitTransfer((ct, progress) => container is null
+                    ? files.DownloadFileAsync(id, stream, progress, ct)
+                    : files.DownloadContainerFileAsync(container, id, stream, progress, ct),
+                    $"Downloading {System.IO.Path.GetFileName(path)}", size);
+            }
+            try
+            {
+                System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
+            }
+            catch (IOException) when (!Force && System.IO.File.Exists(path))
+            {
+                WriteError(Exists(target.FileId, path));
+                return;
+            }
+            WriteObject(new FileInfo(path));
+        }
+        finally
+        {
+            if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
+        }
+    }
+
+    private static ErrorRecord Exists(string fileId, string path) => new(
+        new IOException($"Cannot save file {fileId}: '{path}' exists. Use -Force to replace it."),
+        "OaiFileExists", ErrorCategory.ResourceExists, path);
+}
