@@ -33,8 +33,21 @@
         'Get-OaiRun'
         'Wait-OaiRun'
         'Stop-OaiRun'
+        'Add-OaiFile'
+        'Get-OaiFile'
+        'Remove-OaiFile'
+        'Save-OaiFile'
+        'New-OaiVectorStore'
+        'Get-OaiVectorStore'
+        'Add-OaiVectorStoreFile'
+        'Remove-OaiVectorStore'
         'New-OaiFunctionTool'
         'Submit-OaiToolOutput'
+        'Set-OaiAssistant'
+        'Set-OaiThread'
+        'Set-OaiMessage'
+        'Remove-OaiMessage'
+        'Get-OaiRunStep'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

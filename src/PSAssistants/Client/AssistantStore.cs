@@ -192,6 +192,8 @@ internal sealed class StoredAssistant
             Description = t.Description,
             Parameters = t.ParametersJson is null ? null : JsonDocument.Parse(t.ParametersJson).RootElement.Clone(),
             Strict = t.Strict,
+            FileIds = t.FileIds.Count == 0 ? null : t.FileIds.ToList(),
+            VectorStoreIds = t.VectorStoreIds.Count == 0 ? null : t.VectorStoreIds.ToList(),
         }).ToList(),
         Metadata = a.Metadata.Count == 0 ? null : new Dictionary<string, string>(a.Metadata),
         Temperature = a.Temperature,
@@ -214,6 +216,8 @@ internal sealed class StoredAssistant
             Description = t.Description,
             ParametersJson = t.Parameters is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } p ? p.GetRawText() : null,
             Strict = t.Strict,
+            FileIds = t.FileIds?.ToArray() ?? Array.Empty<string>(),
+            VectorStoreIds = t.VectorStoreIds?.ToArray() ?? Array.Empty<string>(),
         }).ToArray() ?? Array.Empty<OaiTool>(),
         Metadata = OaiMetadata.From(Metadata),
         Temperature = Temperature,
@@ -231,6 +235,12 @@ internal sealed class StoredTool
     public string? Description { get; set; }
     public JsonElement? Parameters { get; set; }
     public bool? Strict { get; set; }
+
+    /// <summary>code_interpreter: the files of its container.</summary>
+    public List<string>? FileIds { get; set; }
+
+    /// <summary>file_search: the vector stores it searches.</summary>
+    public List<string>? VectorStoreIds { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

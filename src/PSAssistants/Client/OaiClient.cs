@@ -88,22 +88,128 @@ internal sealed class OaiClient
     /// ignores "stream": true answers plain JSON, which the returned stream exposes instead of events.
     /// </summary>
     public Task<OaiEventStream> OpenEventStreamAsync(HttpMethod method, string path, byte[]? body, CancellationToken ct) =>
+        OpenEventStreamAsync(method, path, body, null, ct);
+
+    /// <summary>
+    /// Opens the stream; the returned stream can send the same request again with the same Idempotency-Key,
+    /// so a stream that breaks before it names what it created is picked up again, not created twice.
+    /// </summary>
+    private Task<OaiEventStream> OpenEventStreamAsync(HttpMethod method, string path, byte[]? body, string? idempotencyKey, CancellationToken ct) =>
         WithRetriesAsync(method, path, async (key, what) =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
             var (response, requestId) = await OpenOnceAsync(method, path, body, key, what, "text/event-stream", timeout.Token, ct).ConfigureAwait(false);
-            return new OaiEventStream(response, requestId, what);
+            return new OaiEventStream(response, requestId, what, c => OpenEventStreamAsync(method, path, body, key, c));
+        }, ct, idempotencyKey);
+
+    /// <summary>
+    /// Sends a body that is not JSON (a multipart upload) and reads a JSON answer. <paramref name="content"/>
+    /// makes the body afresh for each attempt and gets a callback to call as bytes go out: for a transfer the
+    /// session's per-request timeout bounds the time without progress, not the whole upload.
+    /// </summary>
+    internal Task<T> SendContentAsync<T>(HttpMethod method, string path, Func<Action, HttpContent> content, JsonTypeInfo<T> result, CancellationToken ct) =>
+        WithRetriesAsync(method, path, async (key, what) =>
+        {
+            var limit = TimeSpan.FromSeconds(_session.TimeoutSec);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(limit);
+            var body = content(() => timeout.CancelAfter(limit));
+            var (response, requestId) = await OpenOnceAsync(method, path, null, key, what, "application/json", timeout.Token, ct, body).ConfigureAwait(false);
+            using (response)
+            {
+                try
+                {
+                    var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
+                    return JsonSerializer.Deserialize(bytes, result) ?? throw new JsonException("The body was JSON null.");
+                }
+                catch (JsonException ex)
+                {
+                    throw ProtocolError(what, requestId, (int)response.StatusCode, ex);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new OaiApiException(OaiErrorKind.Timeout,
+                        $"{what} did not finish sending its answer within {_session.TimeoutSec} s.{RequestSuffix(requestId)}")
+                    { RequestId = requestId, Request = what };
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
+                {
+                    throw BrokenOff(what, requestId, ex);
+                }
+            }
+        }, ct);
+
+    /// <summary>
+    /// Downloads a body as it is (file content) into <paramref name="destination"/>, which must be seekable: an
+    /// attempt that breaks off is retried from the start, over what the failed attempt wrote. The session's
+    /// per-request timeout bounds the wait for the headers and then each wait for more bytes, so a large file
+    /// is not cut off while it still arrives. <paramref name="progress"/> gets the bytes so far and the
+    /// Content-Length when the server sent one. Returns the number of bytes written.
+    /// </summary>
+    internal Task<long> DownloadAsync(string path, Stream destination, Action<long, long?>? progress, CancellationToken ct) =>
+        WithRetriesAsync(HttpMethod.Get, path, async (key, what) =>
+        {
+            var limit = TimeSpan.FromSeconds(_session.TimeoutSec);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(limit);
+            var (response, requestId) = await OpenOnceAsync(HttpMethod.Get, path, null, key, what, "*/*", timeout.Token, ct).ConfigureAwait(false);
+            using (response)
+            {
+                destination.Position = 0;
+                destination.SetLength(0);
+                var expected = response.Content.Headers.ContentLength;
+                var buffer = new byte[81920];
+                long total = 0;
+                progress?.Invoke(0, expected);
+                Stream source;
+                try { source = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is HttpRequestException or IOException) { throw BrokenOff(what, requestId, ex); }
+                await using (source.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        int read;
+                        try
+                        {
+                            read = await source.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                        {
+                            throw new OaiApiException(OaiErrorKind.Timeout,
+                                $"{what} sent nothing for {_session.TimeoutSec} s after {total} bytes.{RequestSuffix(requestId)}")
+                            { RequestId = requestId, Request = what };
+                        }
+                        catch (Exception ex) when (ex is HttpRequestException or IOException)
+                        {
+                            throw BrokenOff(what, requestId, ex);
+                        }
+                        if (read == 0) break;
+                        timeout.CancelAfter(limit);
+                        await destination.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+                        total += read;
+                        progress?.Invoke(total, expected);
+                    }
+                }
+                if (expected is { } length && length != total)
+                {
+                    throw BrokenOff(what, requestId, new IOException(
+                        string.Create(CultureInfo.InvariantCulture, $"the server announced {length} bytes and sent {total}")));
+                }
+                await destination.FlushAsync(ct).ConfigureAwait(false);
+                return total;
+            }
         }, ct);
 
     /// <summary>
     /// Runs one logical request, retrying transient failures. A POST carries one Idempotency-Key on every
     /// attempt, so a server that honours it never creates an object twice when an answer is lost.
     /// </summary>
-    private async Task<TResult> WithRetriesAsync<TResult>(HttpMethod method, string path, Func<string?, string, Task<TResult>> once, CancellationToken ct)
+    private async Task<TResult> WithRetriesAsync<TResult>(HttpMethod method, string path, Func<string?, string, Task<TResult>> once, CancellationToken ct,
+        string? idempotencyKey = null)
     {
         var what = method.Method + " " + path;
-        var idempotencyKey = method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
+        idempotencyKey ??= method == HttpMethod.Post ? "psa-" + Guid.NewGuid().ToString("N") : null;
         var maxRetries = OaiLog.MaxRetries ?? _session.MaxRetries;
         for (var attempt = 0; ; attempt++)
         {
@@ -127,7 +233,7 @@ internal sealed class OaiClient
 
     /// <summary>Sends one attempt and returns the response once its headers say success; maps every failure.</summary>
     private async Task<(HttpResponseMessage Response, string? RequestId)> OpenOnceAsync(HttpMethod method, string path, byte[]? body,
-        string? idempotencyKey, string what, string accept, CancellationToken timeoutToken, CancellationToken ct)
+        string? idempotencyKey, string what, string accept, CancellationToken timeoutToken, CancellationToken ct, HttpContent? content = null)
     {
         using var request = new HttpRequestMessage(method, _base + path);
         ApplyHeaders(request, idempotencyKey, accept);
@@ -136,6 +242,11 @@ internal sealed class OaiClient
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = s_json;
             OaiLog.Debug("Request body: " + Encoding.UTF8.GetString(body));
+        }
+        else if (content is not null)
+        {
+            request.Content = content;
+            OaiLog.Debug(string.Create(CultureInfo.InvariantCulture, $"Request body: {content.Headers.ContentType?.MediaType} ({content.Headers.ContentLength} bytes)"));
         }
 
         var watch = Stopwatch.StartNew();

@@ -13,13 +13,18 @@ namespace PSAssistants.Client;
 internal sealed class OaiEventStream : IDisposable
 {
     private readonly HttpResponseMessage _response;
+    private readonly Func<CancellationToken, Task<OaiEventStream>> _reopen;
 
-    public OaiEventStream(HttpResponseMessage response, string? requestId, string request)
+    public OaiEventStream(HttpResponseMessage response, string? requestId, string request, Func<CancellationToken, Task<OaiEventStream>> reopen)
     {
         _response = response;
         RequestId = requestId;
         Request = request;
+        _reopen = reopen;
     }
+
+    /// <summary>Sends the same request again (a POST with the same Idempotency-Key).</summary>
+    public Task<OaiEventStream> ReopenAsync(CancellationToken ct) => _reopen(ct);
 
     public string? RequestId { get; }
 

@@ -12,6 +12,7 @@ public sealed class AddOaiMessageCommand : OaiApiCmdlet
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
     // Not positional, so that `$thread | Add-OaiMessage 'text'` binds the text to -Content.
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("ThreadId")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
@@ -27,6 +28,16 @@ public sealed class AddOaiMessageCommand : OaiApiCmdlet
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
+    /// <summary>Files to attach: ids or OaiFile objects (Assistants v2 attachments; Responses input_file parts).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? FileId { get; set; }
+
+    /// <summary>The tools the files are for on Assistants v2: code_interpreter and/or file_search (default file_search).</summary>
+    [Parameter]
+    [ValidateSet("code_interpreter", "file_search")]
+    public string[]? AttachTo { get; set; }
+
     protected override void ProcessItem()
     {
         if (string.IsNullOrWhiteSpace(Content)) throw new ArgumentException("-Content is empty: a message needs text.");
@@ -36,9 +47,12 @@ public sealed class AddOaiMessageCommand : OaiApiCmdlet
             Content = Content,
             Role = Role.ToLowerInvariant(),
             Metadata = OaiMetadata.FromHashtable(Metadata),
+            FileIds = FileId ?? Array.Empty<string>(),
+            AttachTo = AttachTo?.Select(t => t.ToLowerInvariant()).ToArray() ?? Array.Empty<string>(),
         };
+        if (AttachTo is not null && FileId is null) throw new ArgumentException("-AttachTo names the tools of the files of -FileId: give -FileId too.");
         if (!ShouldProcess(threadId, "Add message")) return;
         var adapter = Adapter;
-        WriteObject(Await(ct => adapter.AddMessageAsync(threadId, options, ct)));
+        Emit(Await(ct => adapter.AddMessageAsync(threadId, options, ct)));
     }
 }

@@ -134,7 +134,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         });
         OaiSessions.SetDefault(session);
         WriteVerbose($"Connected: {session.Protocol} at {session.BaseUri}, {session.Authentication} from {session.ApiKeySource}.");
-        if (PassThru) WriteObject(session);
+        if (PassThru) Emit(session);
     }
 
     private static SecureString? ToSecureString(object? value, string what) => InputResolver.Unwrap(value) switch

@@ -17,6 +17,7 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
     /// <summary>An assistant object or id.</summary>
     // Not positional, so that `$assistant | Export-OaiAssistant ./tutor.json` binds the path.
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("Id", "AssistantId")]
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
@@ -66,6 +67,6 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(ex, "OaiExportWriteFailed", ErrorCategory.WriteError, path));
         }
-        if (PassThru) WriteObject(new FileInfo(path));
+        if (PassThru) Emit(new FileInfo(path));
     }
 }

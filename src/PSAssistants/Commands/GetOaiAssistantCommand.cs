@@ -13,6 +13,7 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
 
     /// <summary>Assistant ids, or objects that name an assistant (an assistant, or a run by its AssistantId).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("AssistantId", "Assistant")]
     [ValidateNotNullOrEmpty]
     public object[] Id { get; set; } = Array.Empty<object>();
@@ -26,6 +27,15 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter All { get; set; }
+
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
@@ -38,14 +48,14 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
             foreach (var item in Id)
             {
                 var id = InputResolver.AssistantId(item);
-                WriteObject(Await(ct => adapter.GetAssistantAsync(id, ct)));
+                Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
             }
             return;
         }
 
         var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
         // With a name filter, -First counts matches, so the listing itself is not capped but stops at the last match.
-        var options = new ListOptions { Order = Order, First = pattern is null ? First : null };
+        var options = new ListOptions { Order = Order, First = pattern is null ? First : null, After = After };
         WriteEach(adapter.ListAssistantsAsync(options, StopToken), pattern is null ? null : a => pattern.IsMatch(a.Name ?? ""),
             pattern is null ? null : First);
     }

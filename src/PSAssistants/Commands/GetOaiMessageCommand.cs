@@ -16,6 +16,7 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
 
     /// <summary>A thread id, or an object that carries one; a run object narrows the list to that run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("ThreadId", "Run")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
@@ -33,6 +34,15 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter All { get; set; }
+
     /// <summary>asc (oldest first, the default) or desc (newest first).</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
@@ -44,10 +54,10 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
         var adapter = Adapter;
         if (ParameterSetName == IdSet)
         {
-            WriteObject(Await(ct => adapter.GetMessageAsync(threadId, Id, ct)));
+            Emit(Await(ct => adapter.GetMessageAsync(threadId, Id, ct)));
             return;
         }
         var runId = RunId ?? InputResolver.AsRun(Thread)?.Id;
-        WriteEach(adapter.ListMessagesAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+        WriteEach(adapter.ListMessagesAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
     }
 }

@@ -10,11 +10,13 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
 {
     /// <summary>A thread id or an object that carries one; a run object gets that run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("ThreadId", "Run")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
     [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     [Alias("RunId")]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
@@ -22,6 +24,15 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
+
+    /// <summary>Starts the list after this run id.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every run across all pages: the default, unless -First caps it.</summary>
+    [Parameter]
+    public SwitchParameter All { get; set; }
 
     [Parameter]
     [ValidateSet("asc", "desc")]
@@ -34,9 +45,9 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
         var adapter = Adapter;
         if (runId is not null)
         {
-            WriteObject(Await(ct => adapter.GetRunAsync(threadId, runId, ct)));
+            Emit(Await(ct => adapter.GetRunAsync(threadId, runId, ct)));
             return;
         }
-        WriteEach(adapter.ListRunsAsync(threadId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+        WriteEach(adapter.ListRunsAsync(threadId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
     }
 }

@@ -8,5 +8,5 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiSession))]
 public sealed class GetOaiSessionCommand : OaiCmdlet
 {
-    protected override void ProcessItem() => WriteObject(OaiSessions.GetOrCreateDefault());
+    protected override void ProcessItem() => Emit(OaiSessions.GetOrCreateDefault());
 }

@@ -9,6 +9,7 @@ public sealed class GetOaiThreadCommand : OaiApiCmdlet
 {
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("Thread", "ThreadId")]
     [ValidateNotNull]
     public object Id { get; set; } = null!;
@@ -17,6 +18,6 @@ public sealed class GetOaiThreadCommand : OaiApiCmdlet
     {
         var threadId = InputResolver.ThreadId(Id);
         var adapter = Adapter;
-        WriteObject(Await(ct => adapter.GetThreadAsync(threadId, ct)));
+        Emit(Await(ct => adapter.GetThreadAsync(threadId, ct)));
     }
 }

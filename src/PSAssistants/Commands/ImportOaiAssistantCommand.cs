@@ -51,7 +51,7 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
                 try
                 {
                     local.ImportAssistant(assistant, Force);
-                    WriteObject(assistant);
+                    Emit(assistant);
                 }
                 catch (Client.OaiApiException ex)
                 {
@@ -72,7 +72,7 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
                 PromptId = assistant.PromptId,
                 PromptVersion = assistant.PromptVersion,
             };
-            WriteObject(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+            Emit(Await(ct => adapter.CreateAssistantAsync(options, ct)));
         }
     }
 }

@@ -49,6 +49,16 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public object[]? Function { get; set; }
 
+    /// <summary>Files (ids or OaiFile objects) the code_interpreter tool may read; adds the tool when -Tool does not name it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CodeInterpreterFileId { get; set; }
+
+    /// <summary>Vector stores (ids or OaiVectorStore objects) the file_search tool searches; adds the tool when -Tool does not name it.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? VectorStoreId { get; set; }
+
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -70,7 +80,7 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
             Name = Name,
             Description = Description,
             Instructions = Instructions,
-            Tools = ToolNameCompleter.ToTools(Tool).Concat(FunctionTools()).ToList(),
+            Tools = FileToolResources.Apply(ToolNameCompleter.ToTools(Tool).Concat(FunctionTools()).ToList(), CodeInterpreterFileId, VectorStoreId),
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Temperature = Temperature,
             TopP = TopP,
@@ -83,21 +93,24 @@ public sealed class NewOaiAssistantCommand : OaiApiCmdlet
         created.Tools = created.Tools.Select(t => t.Handler is null && options.Tools.FirstOrDefault(o => o.Handler is not null && o.Name == t.Name) is { } local
             ? new OaiTool(t.Type) { Name = t.Name, Description = t.Description, ParametersJson = t.ParametersJson, Strict = t.Strict, Handler = local.Handler }
             : t).ToArray();
-        WriteObject(created);
+        Emit(created);
     }
 
-    private IEnumerable<OaiTool> FunctionTools()
+    private IEnumerable<OaiTool> FunctionTools() => FunctionTools(Function, this);
+
+    /// <summary>The tools of -Function: commands (Get-Command output) or command names.</summary>
+    internal static IEnumerable<OaiTool> FunctionTools(object[]? functions, PSCmdlet context)
     {
-        foreach (var item in Function ?? Array.Empty<object>())
+        foreach (var item in functions ?? Array.Empty<object>())
         {
             var command = InputResolver.Unwrap(item) switch
             {
                 CommandInfo c => c,
-                string name => InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript)
+                string name => context.InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript)
                     ?? throw new ArgumentException($"There is no command '{name}' to hand over as a function tool."),
                 _ => throw new ArgumentException($"-Function takes commands (Get-Command output) or command names, not '{item}'."),
             };
-            yield return FunctionToolFactory.FromCommand(command, this);
+            yield return FunctionToolFactory.FromCommand(command, context);
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class NewOaiFunctionToolCommand : OaiCmdlet
     {
         if (ParameterSetName == ScriptSet)
         {
-            WriteObject(FunctionToolFactory.FromScriptBlock(Name, Description!, ScriptBlock, this));
+            Emit(FunctionToolFactory.FromScriptBlock(Name, Description!, ScriptBlock, this));
             return;
         }
         var command = InputResolver.Unwrap(Command) switch
@@ -47,6 +47,6 @@ public sealed class NewOaiFunctionToolCommand : OaiCmdlet
                 ?? throw new ArgumentException($"There is no command '{name}'."),
             _ => throw new ArgumentException($"-Command takes a command (Get-Command output) or a command name, not '{Command}'."),
         };
-        WriteObject(FunctionToolFactory.FromCommand(command, this, Description));
+        Emit(FunctionToolFactory.FromCommand(command, this, Description));
     }
 }

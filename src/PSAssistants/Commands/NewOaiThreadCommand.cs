@@ -12,11 +12,22 @@ public sealed class NewOaiThreadCommand : OaiApiCmdlet
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
+    /// <summary>User messages the thread starts with, created in the same request.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Message { get; set; }
+
     protected override void ProcessItem()
     {
-        var options = new ThreadCreateOptions { Metadata = OaiMetadata.FromHashtable(Metadata) };
+        var options = new ThreadCreateOptions
+        {
+            Metadata = OaiMetadata.FromHashtable(Metadata),
+            Messages = (Message ?? Array.Empty<string>()).Select(m => string.IsNullOrWhiteSpace(m)
+                ? throw new ArgumentException("-Message holds an empty message.")
+                : new MessageCreateOptions { Content = m }).ToList(),
+        };
         if (!ShouldProcess("new thread", "Create thread")) return;
         var adapter = Adapter;
-        WriteObject(Await(ct => adapter.CreateThreadAsync(options, ct)));
+        Emit(Await(ct => adapter.CreateThreadAsync(options, ct)));
     }
 }

@@ -29,12 +29,16 @@ public abstract partial class OaiApiCmdlet
 {
     private static readonly TimeSpan s_cancelOnStopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The run as last seen anywhere in the wait, so Ctrl+C can cancel it whatever the wait was doing.</summary>
+    private OaiRun? _lastSeen;
+
     /// <summary>Creates a run and follows it to its end (Start-OaiRun -Wait / -Stream).</summary>
     private protected OaiRun StartAndFollow(string threadId, RunCreateOptions options, WaitOptions wait)
     {
         var adapter = Adapter;
         var watch = Stopwatch.StartNew();
         var start = Await(ct => adapter.StartRunStreamAsync(threadId, options, ct));
+        _lastSeen = start.Run;
         return Follow(start.Run, start, wait, watch);
     }
 
@@ -90,7 +94,8 @@ public abstract partial class OaiApiCmdlet
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
-            if (run is not null && wait.CancelOnStop && !run.IsTerminal) CancelOnServer(adapter, run);
+            var seen = _lastSeen ?? run;
+            if (seen is not null && wait.CancelOnStop && !seen.IsTerminal) CancelOnServer(adapter, seen);
             throw new PipelineStoppedException();
         }
         finally
@@ -106,9 +111,11 @@ public abstract partial class OaiApiCmdlet
         var adapter = Adapter;
         long? sequence = null;
         var interrupted = false;
+        var reopened = 0;
         while (start?.Events is { } events)
         {
             var finished = false;
+            var reopen = start.Reopen;
             using (start)
             {
                 try
@@ -121,7 +128,15 @@ public abstract partial class OaiApiCmdlet
                     WriteVerbose($"The run's stream broke off ({ex.Message}); resuming.");
                 }
             }
-            if (run is null) throw new OaiApiException(OaiErrorKind.Protocol, "The run's stream ended before it named the run.");
+            if (run is null)
+            {
+                // Broken before it named the run: the same request again (same Idempotency-Key) picks up the run it made.
+                if (reopen is null || ++reopened > CurrentSession.MaxRetries + 1)
+                    throw new OaiApiException(OaiErrorKind.Connection, "The run's stream broke off before it named the run, and sending it again did not help.");
+                start = Await(ct => reopen(ct));
+                if (start.Run is { } created) run = created;
+                continue;
+            }
             if (finished) break;
             if (TimedOut(watch, wait)) return (run, true);
 
@@ -129,7 +144,15 @@ public abstract partial class OaiApiCmdlet
             interrupted = true;
             var current = run;
             var resumeAfter = sequence;
-            start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
+            try
+            {
+                start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
+            }
+            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            {
+                WriteVerbose($"Attaching to run {run.Id} again failed ({ex.Message}); polling instead.");
+                start = null;
+            }
             if (start?.Run is { } plain) run = plain;
         }
 
@@ -144,7 +167,14 @@ public abstract partial class OaiApiCmdlet
         {
             // After a broken stream, the server's own record is the truth.
             var current = run;
-            run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+            try
+            {
+                run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+            }
+            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            {
+                WriteVerbose($"Reading run {run.Id} failed ({ex.Message}); keeping the state its stream reported.");
+            }
         }
         if (printer is not null && run.IsTerminal && (interrupted || printer.PrintedNothing)) printer.PrintRemainder(run, adapter);
         return (run, false);
@@ -176,7 +206,7 @@ public abstract partial class OaiApiCmdlet
                 switch (ev.Kind)
                 {
                     case RunEventKind.RunUpdated:
-                        run = ev.Run;
+                        run = _lastSeen = ev.Run;
                         progress.Show(run!, watch);
                         if (IsSettled(run!)) return;
                         break;
@@ -212,7 +242,7 @@ public abstract partial class OaiApiCmdlet
             var current = run;
             try
             {
-                run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+                run = _lastSeen = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
             }
             catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
             {

@@ -88,6 +88,13 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
     protected void Await(Func<CancellationToken, Task> operation) =>
         Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
 
+    /// <summary>Writes an object and remembers its ids for tab completion.</summary>
+    protected void Emit(object? item)
+    {
+        RecentIds.Seen(item);
+        WriteObject(item);
+    }
+
     /// <summary>Writes each item of a paged list as it arrives, so the pipeline sees objects page by page.</summary>
     protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null, int? first = null)
     {
@@ -98,7 +105,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
             while (left > 0 && Await(_ => e.MoveNextAsync().AsTask()))
             {
                 if (filter is not null && !filter(e.Current)) continue;
-                WriteObject(e.Current);
+                Emit(e.Current);
                 left--;
             }
         }

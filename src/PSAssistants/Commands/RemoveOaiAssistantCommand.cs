@@ -9,6 +9,7 @@ public sealed class RemoveOaiAssistantCommand : OaiApiCmdlet
 {
     /// <summary>An assistant object or id.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("Id", "AssistantId")]
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;

@@ -9,6 +9,7 @@ public sealed class RemoveOaiThreadCommand : OaiApiCmdlet
 {
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("Id", "ThreadId")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;

@@ -13,11 +13,13 @@ public abstract class RunTargetCmdlet : OaiApiCmdlet
     public OaiRun Run { get; set; } = null!;
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string ThreadId { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet)]
     [Alias("Id")]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string RunId { get; set; } = "";
 

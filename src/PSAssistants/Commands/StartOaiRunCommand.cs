@@ -5,19 +5,29 @@ using PSAssistants.Protocols;
 namespace PSAssistants.Commands;
 
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
-[Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
 public sealed class StartOaiRunCommand : OaiApiCmdlet
 {
+    private const string ThreadSet = "Thread";
+    private const string NewThreadSet = "NewThread";
+
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
     // Not positional, so that `$thread | Start-OaiRun $assistant` binds the assistant to -Assistant.
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ThreadSet)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [Alias("ThreadId")]
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <summary>Starts the run on a new thread that holds these user messages (create thread and run).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NewThreadSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] Message { get; set; } = Array.Empty<string>();
+
     /// <summary>An assistant object or id.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("AssistantId")]
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
@@ -67,7 +77,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
 
     protected override void ProcessItem()
     {
-        var threadId = InputResolver.ThreadId(Thread);
+        var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;
         var assistant = InputResolver.Unwrap(Assistant) as OaiAssistant;
         var options = new RunCreateOptions
         {
@@ -78,19 +88,33 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             AdditionalInstructions = AdditionalInstructions,
             Metadata = OaiMetadata.FromHashtable(Metadata),
         };
-        if (!ShouldProcess(threadId, $"Start run of assistant {options.AssistantId}")) return;
+        if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
         var adapter = Adapter;
-        if (Wait || Stream)
+        var follow = Wait || Stream;
+        var wait = new WaitOptions
         {
-            WriteObject(StartAndFollow(threadId, options, new WaitOptions
+            TimeoutSec = TimeoutSec,
+            Print = Stream,
+            CancelOnStop = !NoCancelOnStop,
+            Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
+        };
+        if (threadId is null)
+        {
+            var thread = new ThreadCreateOptions
             {
-                TimeoutSec = TimeoutSec,
-                Print = Stream,
-                CancelOnStop = !NoCancelOnStop,
-                Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
-            }));
+                Messages = Message.Select(m => string.IsNullOrWhiteSpace(m)
+                    ? throw new ArgumentException("-Message holds an empty message.")
+                    : new MessageCreateOptions { Content = m }).ToList(),
+            };
+            var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, follow, ct));
+            Emit(follow ? FollowStarted(start, wait) : start.Run);
             return;
         }
-        WriteObject(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));
+        if (follow)
+        {
+            Emit(StartAndFollow(threadId, options, wait));
+            return;
+        }
+        Emit(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));
     }
 }

@@ -12,6 +12,6 @@ public sealed class StopOaiRunCommand : RunTargetCmdlet
         var (threadId, runId) = Target;
         if (!ShouldProcess(runId, "Cancel run")) return;
         var adapter = Adapter;
-        WriteObject(Await(ct => adapter.CancelRunAsync(threadId, runId, ct)));
+        Emit(Await(ct => adapter.CancelRunAsync(threadId, runId, ct)));
     }
 }

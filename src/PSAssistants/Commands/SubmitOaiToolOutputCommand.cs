@@ -52,11 +52,11 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         if (Wait)
         {
             var start = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: true, ct));
-            WriteObject(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec }));
+            Emit(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec }));
             return;
         }
         var started = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: false, ct));
-        WriteObject(started.Run);
+        Emit(started.Run);
     }
 
     private string AsText(object? value) => InputResolver.Unwrap(value) switch

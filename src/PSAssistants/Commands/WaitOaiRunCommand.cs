@@ -31,7 +31,7 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
         var (threadId, runId) = Target;
         var adapter = Adapter;
         var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
-        WriteObject(Follow(run, new WaitOptions
+        Emit(Follow(run, new WaitOptions
         {
             TimeoutSec = TimeoutSec,
             CancelOnStop = !NoCancelOnStop,

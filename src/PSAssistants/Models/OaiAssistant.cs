@@ -46,5 +46,11 @@ public sealed class OaiTool
     /// </summary>
     public object? Handler { get; init; }
 
+    /// <summary>The files the code_interpreter tool may read (Assistants v2 tool_resources; the container's file_ids on Responses).</summary>
+    public IReadOnlyList<string> FileIds { get; init; } = Array.Empty<string>();
+
+    /// <summary>The vector stores the file_search tool searches (Assistants v2 tool_resources; the tool's vector_store_ids on Responses).</summary>
+    public IReadOnlyList<string> VectorStoreIds { get; init; } = Array.Empty<string>();
+
     public override string ToString() => Name is null ? Type : $"{Type}:{Name}";
 }

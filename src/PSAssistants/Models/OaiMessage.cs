@@ -38,5 +38,51 @@ public sealed class OaiMessageContent
     public string? ImageUrl { get; init; }
     public string? Refusal { get; init; }
 
+    /// <summary>The file name a part names (Responses input_file parts), as the server gave it.</summary>
+    public string? FileName { get; init; }
+
+    /// <summary>
+    /// The annotations of a text part: file citations (file_search) and the files a code interpreter made
+    /// (file_path on Assistants v2, container_file_citation on Responses). Save-OaiFile saves the latter.
+    /// </summary>
+    public IReadOnlyList<OaiMessageAnnotation> Annotations { get; init; } = Array.Empty<OaiMessageAnnotation>();
+
     public override string ToString() => Text ?? Refusal ?? FileId ?? ImageUrl ?? Type;
+}
+
+/// <summary>An annotation of a text part: a file citation, a file path, a container file citation or a URL citation.</summary>
+public sealed class OaiMessageAnnotation
+{
+    public OaiMessageAnnotation(string type) => Type = type;
+
+    /// <summary>The API's annotation type: file_citation, file_path, container_file_citation or url_citation.</summary>
+    public string Type { get; }
+
+    /// <summary>The text of the message the annotation replaces, such as sandbox:/mnt/data/chart.png (Assistants v2).</summary>
+    public string? Text { get; init; }
+
+    /// <summary>The file cited or made: a file id (file-...), or a container file id (cfile_...) when <see cref="ContainerId"/> is set.</summary>
+    public string? FileId { get; init; }
+
+    /// <summary>The code interpreter container that holds the file (Responses container_file_citation).</summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>The file name the server gave (Responses). Save-OaiFile never uses it as a path.</summary>
+    public string? FileName { get; init; }
+
+    public int? StartIndex { get; init; }
+    public int? EndIndex { get; init; }
+
+    /// <summary>The position in the text (Responses file_citation and file_path).</summary>
+    public int? Index { get; init; }
+
+    /// <summary>The cited web page (url_citation).</summary>
+    public string? Url { get; init; }
+
+    public string? Title { get; init; }
+
+    /// <summary>True for the files a code interpreter made (file_path, container_file_citation), which Save-OaiFile saves from a message.</summary>
+    public bool IsGeneratedFile => Type is "file_path" or "container_file_citation";
+
+    public override string ToString() => FileId ?? Url ?? Type;
 }

@@ -72,5 +72,29 @@ public sealed class OaiToolCall
     /// <summary>The arguments as the model wrote them: a JSON object in text.</summary>
     public string? Arguments { get; internal set; }
 
+    /// <summary>What the call returned, where the server reports it (run steps).</summary>
+    public string? Output { get; internal set; }
+
     public override string ToString() => $"{Name}({Arguments})";
+}
+
+/// <summary>One step of a run: a message it wrote (message_creation) or tool calls it made (tool_calls).</summary>
+public sealed class OaiRunStep
+{
+    public string Id { get; internal set; } = "";
+    public string RunId { get; internal set; } = "";
+    public string ThreadId { get; internal set; } = "";
+
+    /// <summary>The API's step type: message_creation or tool_calls.</summary>
+    public string Type { get; internal set; } = "";
+
+    /// <summary>The API's status: in_progress, cancelled, failed, completed or expired.</summary>
+    public string? Status { get; internal set; }
+
+    public string? MessageId { get; internal set; }
+    public IReadOnlyList<OaiToolCall> ToolCalls { get; internal set; } = Array.Empty<OaiToolCall>();
+    public DateTimeOffset? CreatedAt { get; internal set; }
+    public DateTimeOffset? CompletedAt { get; internal set; }
+
+    public override string ToString() => Id;
 }

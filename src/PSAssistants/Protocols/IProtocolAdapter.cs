@@ -16,12 +16,17 @@ internal interface IProtocolAdapter
     IAsyncEnumerable<OaiAssistant> ListAssistantsAsync(ListOptions options, CancellationToken ct);
     Task DeleteAssistantAsync(string assistantId, CancellationToken ct);
 
+    Task<OaiAssistant> UpdateAssistantAsync(string assistantId, AssistantUpdateOptions options, CancellationToken ct);
+
     Task<OaiThread> CreateThreadAsync(ThreadCreateOptions options, CancellationToken ct);
+    Task<OaiThread> UpdateThreadAsync(string threadId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct);
     Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct);
     Task DeleteThreadAsync(string threadId, CancellationToken ct);
 
     Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions options, CancellationToken ct);
     Task<OaiMessage> GetMessageAsync(string threadId, string messageId, CancellationToken ct);
+    Task<OaiMessage> UpdateMessageAsync(string threadId, string messageId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct);
+    Task DeleteMessageAsync(string threadId, string messageId, CancellationToken ct);
 
     /// <summary>Messages of a thread, or only those a run produced when <paramref name="runId"/> is set.</summary>
     IAsyncEnumerable<OaiMessage> ListMessagesAsync(string threadId, string? runId, ListOptions options, CancellationToken ct);
@@ -30,6 +35,12 @@ internal interface IProtocolAdapter
     Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct);
     IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct);
     Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct);
+
+    /// <summary>The steps of a run: the messages it wrote and the tool calls it made, with their outputs where known.</summary>
+    IAsyncEnumerable<OaiRunStep> ListRunStepsAsync(string threadId, string runId, ListOptions options, CancellationToken ct);
+
+    /// <summary>Creates a thread with messages and starts a run on it, streamed when <paramref name="stream"/> is set.</summary>
+    Task<RunStart> CreateThreadAndRunAsync(ThreadCreateOptions thread, RunCreateOptions run, bool stream, CancellationToken ct);
 
     /// <summary>Creates a run and streams its events (or returns the run when the server does not stream).</summary>
     Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions options, CancellationToken ct);
@@ -68,6 +79,9 @@ internal sealed class ListOptions
     public string? After { get; init; }
     public string? Before { get; init; }
 
+    /// <summary>The options with a different order, for lists whose natural order differs.</summary>
+    public ListOptions WithOrder(string order) => new() { Order = order, First = First, After = After, Before = Before };
+
     /// <summary>Page size: as large as the API allows, unless fewer are wanted in all.</summary>
     public int PageSize => First is { } f && f < 100 ? Math.Max(f, 1) : 100;
 }
@@ -90,6 +104,22 @@ internal sealed class AssistantCreateOptions
 internal sealed class ThreadCreateOptions
 {
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Messages the thread starts with.</summary>
+    public IReadOnlyList<MessageCreateOptions> Messages { get; init; } = Array.Empty<MessageCreateOptions>();
+}
+
+/// <summary>What Set-OaiAssistant changes; null leaves a field as it is.</summary>
+internal sealed class AssistantUpdateOptions
+{
+    public string? Model { get; init; }
+    public string? Name { get; init; }
+    public string? Description { get; init; }
+    public string? Instructions { get; init; }
+    public IReadOnlyList<OaiTool>? Tools { get; init; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    public double? Temperature { get; init; }
+    public double? TopP { get; init; }
 }
 
 internal sealed class MessageCreateOptions
@@ -97,6 +127,12 @@ internal sealed class MessageCreateOptions
     public required string Content { get; init; }
     public string Role { get; init; } = "user";
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Files to attach (Assistants v2 attachments; Responses input_file parts).</summary>
+    public IReadOnlyList<string> FileIds { get; init; } = Array.Empty<string>();
+
+    /// <summary>The tools the files are for: code_interpreter and/or file_search; empty means the protocol's default.</summary>
+    public IReadOnlyList<string> AttachTo { get; init; } = Array.Empty<string>();
 }
 
 internal sealed class RunCreateOptions

@@ -39,5 +39,8 @@ internal sealed class RunStart : IDisposable
 
     public IAsyncEnumerable<RunEvent>? Events { get; }
 
+    /// <summary>Sends the request that started this stream again (same Idempotency-Key), for a stream that broke before naming its run.</summary>
+    public Func<CancellationToken, Task<RunStart>>? Reopen { get; init; }
+
     public void Dispose() => _owner?.Dispose();
 }

@@ -40,6 +40,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Description = o.Description,
             Instructions = o.Instructions,
             Tools = o.Tools.Count == 0 ? null : o.Tools.Select(ToWire).ToList(),
+            ToolResources = ToolResources(o.Tools),
             Metadata = o.Metadata,
             Temperature = o.Temperature,
             TopP = o.TopP,
@@ -56,12 +57,45 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     public Task DeleteAssistantAsync(string assistantId, CancellationToken ct) =>
         _client.DeleteConfirmedAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), ct);
 
+    public async Task<OaiAssistant> UpdateAssistantAsync(string assistantId, AssistantUpdateOptions o, CancellationToken ct)
+    {
+        var body = new ModifyAssistantRequest
+        {
+            Model = o.Model,
+            Name = o.Name,
+            Description = o.Description,
+            Instructions = o.Instructions,
+            Tools = o.Tools?.Select(ToWire).ToList(),
+            Metadata = o.Metadata,
+            Temperature = o.Temperature,
+            TopP = o.TopP,
+        };
+        return Map(await _client.PostAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), body, J.ModifyAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
+    }
+
     #endregion
 
     #region Threads and messages
 
+    public async Task<OaiThread> UpdateThreadAsync(string threadId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        Map(await _client.PostAsync(ThreadPath(threadId), new ModifyMetadataRequest { Metadata = metadata }, J.ModifyMetadataRequest, J.ThreadObject, ct).ConfigureAwait(false));
+
+    public async Task<OaiMessage> UpdateMessageAsync(string threadId, string messageId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        Map(await _client.PostAsync(ThreadPath(threadId) + "/messages/" + OaiId.Check(messageId, "message"),
+            new ModifyMetadataRequest { Metadata = metadata }, J.ModifyMetadataRequest, J.MessageObject, ct).ConfigureAwait(false));
+
+    public Task DeleteMessageAsync(string threadId, string messageId, CancellationToken ct) =>
+        _client.DeleteConfirmedAsync(ThreadPath(threadId) + "/messages/" + OaiId.Check(messageId, "message"), ct);
+
     public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct) =>
-        Map(await _client.PostAsync("/threads", new CreateThreadRequest { Metadata = o.Metadata }, J.CreateThreadRequest, J.ThreadObject, ct).ConfigureAwait(false));
+        Map(await _client.PostAsync("/threads", ThreadRequest(o), J.CreateThreadRequest, J.ThreadObject, ct).ConfigureAwait(false));
+
+    private static CreateThreadRequest ThreadRequest(ThreadCreateOptions o) => new()
+    {
+        Metadata = o.Metadata,
+        Messages = o.Messages.Count == 0 ? null
+            : o.Messages.Select(m => new CreateMessageRequest { Role = m.Role, Content = m.Content, Metadata = m.Metadata }).ToList(),
+    };
 
     public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
         Map(await _client.GetAsync(ThreadPath(threadId), J.ThreadObject, ct).ConfigureAwait(false));
@@ -71,7 +105,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
     {
-        var body = new CreateMessageRequest { Role = o.Role, Content = o.Content, Metadata = o.Metadata };
+        var body = new CreateMessageRequest { Role = o.Role, Content = o.Content, Metadata = o.Metadata, Attachments = Attachments(o) };
         return Map(await _client.PostAsync(ThreadPath(threadId) + "/messages", body, J.CreateMessageRequest, J.MessageObject, ct).ConfigureAwait(false));
     }
 
@@ -95,9 +129,40 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(RunRequest(o, stream: true), J.CreateRunRequest);
-        var stream = await _client.OpenEventStreamAsync(HttpMethod.Post, ThreadPath(threadId) + "/runs", body, ct).ConfigureAwait(false);
-        if (stream.IsEventStream) return new RunStart(Events(stream, ct), stream);
-        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, ThreadPath(threadId) + "/runs", body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    }
+
+    public IAsyncEnumerable<OaiRunStep> ListRunStepsAsync(string threadId, string runId, ListOptions options, CancellationToken ct) =>
+        List(RunPath(threadId, runId) + "/steps", options, J.ListWireRunStepObject, Map, ct);
+
+    public async Task<RunStart> CreateThreadAndRunAsync(ThreadCreateOptions thread, RunCreateOptions o, bool stream, CancellationToken ct)
+    {
+        // This request has no additional_instructions: they are appended to the assistant's own instructions here.
+        var assistant = o.Assistant;
+        if (o.AdditionalInstructions is not null && o.Instructions is null && assistant is null)
+            assistant = await GetAssistantAsync(o.AssistantId, ct).ConfigureAwait(false);
+        o = new RunCreateOptions
+        {
+            AssistantId = o.AssistantId,
+            Assistant = assistant,
+            Model = o.Model,
+            Instructions = o.Instructions,
+            AdditionalInstructions = o.AdditionalInstructions,
+            Metadata = o.Metadata,
+        };
+        var body = new CreateThreadAndRunRequest
+        {
+            AssistantId = OaiId.Check(o.AssistantId, "assistant"),
+            Thread = ThreadRequest(thread),
+            Model = o.Model,
+            Instructions = o.AdditionalInstructions is null ? o.Instructions
+                : (o.Instructions ?? o.Assistant?.Instructions) is { Length: > 0 } i ? i + "\n\n" + o.AdditionalInstructions : o.AdditionalInstructions,
+            Metadata = o.Metadata,
+            Stream = stream ? true : null,
+        };
+        if (!stream) return new RunStart(Map(await _client.PostAsync("/threads/runs", body, J.CreateThreadAndRunRequest, J.RunObject, ct).ConfigureAwait(false)));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/threads/runs",
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateThreadAndRunRequest), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
     public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
@@ -109,9 +174,16 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         };
         var path = RunPath(run.ThreadId, run.Id) + "/submit_tool_outputs";
         if (!stream) return new RunStart(Map(await _client.PostAsync(path, request, J.SubmitToolOutputsRequest, J.RunObject, ct).ConfigureAwait(false)));
-        var events = await _client.OpenEventStreamAsync(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(request, J.SubmitToolOutputsRequest), ct).ConfigureAwait(false);
-        if (events.IsEventStream) return new RunStart(Events(events, ct), events);
-        using (events) return new RunStart(Map(await events.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, path,
+            JsonSerializer.SerializeToUtf8Bytes(request, J.SubmitToolOutputsRequest), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The events of an opened stream, or the run of a server that answered JSON instead.</summary>
+    private async Task<RunStart> Started(OaiEventStream stream, CancellationToken ct)
+    {
+        if (stream.IsEventStream)
+            return new RunStart(Events(stream, ct), stream) { Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), c).ConfigureAwait(false) };
+        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.RunObject, ct).ConfigureAwait(false)));
     }
 
     /// <summary>Assistants v2 cannot attach to a run already under way: the caller polls.</summary>
@@ -222,12 +294,49 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         },
     };
 
-    private static OaiTool FromWire(ToolWire t) => new(t.Type)
+    private static OaiTool FromWire(ToolWire t, ToolResourcesWire? resources) => new(t.Type)
     {
         Name = t.Function?.Name,
         Description = t.Function?.Description,
         ParametersJson = t.Function?.Parameters is { } p && p.ValueKind != System.Text.Json.JsonValueKind.Null ? p.GetRawText() : null,
         Strict = t.Function?.Strict,
+        FileIds = t.Type == "code_interpreter" ? resources?.CodeInterpreter?.FileIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
+        VectorStoreIds = t.Type == "file_search" ? resources?.FileSearch?.VectorStoreIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
+    };
+
+    /// <summary>The files and vector stores of an assistant's tools, as tool_resources; null when there are none.</summary>
+    internal static ToolResourcesWire? ToolResources(IReadOnlyList<OaiTool> tools)
+    {
+        var fileIds = tools.Where(t => t.Type == "code_interpreter").SelectMany(t => t.FileIds).Distinct(StringComparer.Ordinal)
+            .Select(id => OaiId.Check(id, "file")).ToList();
+        var storeIds = tools.Where(t => t.Type == "file_search").SelectMany(t => t.VectorStoreIds).Distinct(StringComparer.Ordinal)
+            .Select(id => OaiId.Check(id, "vector store")).ToList();
+        if (fileIds.Count == 0 && storeIds.Count == 0) return null;
+        return new ToolResourcesWire
+        {
+            CodeInterpreter = fileIds.Count == 0 ? null : new CodeInterpreterResourcesWire { FileIds = fileIds },
+            FileSearch = storeIds.Count == 0 ? null : new FileSearchResourcesWire { VectorStoreIds = storeIds },
+        };
+    }
+
+    /// <summary>Each file attached for the tools asked for; file_search when none are named.</summary>
+    internal static List<AttachmentWire>? Attachments(MessageCreateOptions o)
+    {
+        if (o.FileIds.Count == 0) return null;
+        var tools = o.AttachTo.Count == 0 ? new[] { "file_search" } : o.AttachTo.Distinct(StringComparer.Ordinal).ToArray();
+        return o.FileIds.Select(id => new AttachmentWire
+        {
+            FileId = OaiId.Check(id, "file"),
+            Tools = tools.Select(t => new AttachmentToolWire { Type = t }).ToList(),
+        }).ToList();
+    }
+
+    private static OaiMessageAnnotation Map(AnnotationWire a) => new(a.Type)
+    {
+        Text = a.Text,
+        FileId = a.FileCitation?.FileId ?? a.FilePath?.FileId,
+        StartIndex = a.StartIndex,
+        EndIndex = a.EndIndex,
     };
 
     internal static OaiAssistant Map(AssistantObject a) => new()
@@ -237,7 +346,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         Description = a.Description,
         Model = a.Model ?? "",
         Instructions = a.Instructions,
-        Tools = a.Tools?.Select(FromWire).ToArray() ?? Array.Empty<OaiTool>(),
+        Tools = a.Tools?.Select(t => FromWire(t, a.ToolResources)).ToArray() ?? Array.Empty<OaiTool>(),
         Temperature = a.Temperature,
         TopP = a.TopP,
         CreatedAt = Time(a.CreatedAt),
@@ -259,6 +368,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             FileId = c.ImageFile?.FileId,
             ImageUrl = c.ImageUrl?.Url,
             Refusal = c.Refusal,
+            Annotations = c.Text?.Annotations?.Select(Map).ToArray() ?? Array.Empty<OaiMessageAnnotation>(),
         }).ToArray() ?? Array.Empty<OaiMessageContent>();
         return new OaiMessage
         {
@@ -274,6 +384,26 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Metadata = OaiMetadata.From(m.Metadata),
         };
     }
+
+    internal static OaiRunStep Map(RunStepObject s) => new()
+    {
+        Id = s.Id,
+        RunId = s.RunId ?? "",
+        ThreadId = s.ThreadId ?? "",
+        Type = s.Type ?? s.StepDetails?.Type ?? "",
+        Status = s.Status,
+        MessageId = s.StepDetails?.MessageCreation?.MessageId,
+        ToolCalls = s.StepDetails?.ToolCalls?.Select(c => new OaiToolCall
+        {
+            Id = c.Id,
+            Type = c.Type ?? "function",
+            Name = c.Function?.Name,
+            Arguments = c.Function?.Arguments,
+            Output = c.Function?.Output,
+        }).ToArray() ?? Array.Empty<OaiToolCall>(),
+        CreatedAt = Time(s.CreatedAt),
+        CompletedAt = Time(s.CompletedAt),
+    };
 
     internal static OaiRun Map(RunObject r) => new()
     {

@@ -17,6 +17,7 @@ internal sealed class AssistantObject
     public string? Model { get; set; }
     public string? Instructions { get; set; }
     public List<ToolWire>? Tools { get; set; }
+    public ToolResourcesWire? ToolResources { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
@@ -43,9 +44,78 @@ internal sealed class CreateAssistantRequest
     public string? Description { get; set; }
     public string? Instructions { get; set; }
     public List<ToolWire>? Tools { get; set; }
+    public ToolResourcesWire? ToolResources { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
+}
+
+/// <summary>ModifyAssistantRequest: every field optional.</summary>
+internal sealed class ModifyAssistantRequest
+{
+    public string? Model { get; set; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? Instructions { get; set; }
+    public List<ToolWire>? Tools { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+}
+
+/// <summary>ModifyThreadRequest and ModifyMessageRequest: metadata.</summary>
+internal sealed class ModifyMetadataRequest
+{
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+}
+
+internal sealed class RunStepObject
+{
+    public string Id { get; set; } = "";
+    public long CreatedAt { get; set; }
+    public string? RunId { get; set; }
+    public string? ThreadId { get; set; }
+    public string? Type { get; set; }
+    public string? Status { get; set; }
+    public long? CompletedAt { get; set; }
+    public StepDetailsWire? StepDetails { get; set; }
+}
+
+internal sealed class StepDetailsWire
+{
+    public string? Type { get; set; }
+    public MessageCreationWire? MessageCreation { get; set; }
+    public List<StepToolCallWire>? ToolCalls { get; set; }
+}
+
+internal sealed class MessageCreationWire
+{
+    public string? MessageId { get; set; }
+}
+
+internal sealed class StepToolCallWire
+{
+    public string Id { get; set; } = "";
+    public string? Type { get; set; }
+    public StepFunctionWire? Function { get; set; }
+}
+
+internal sealed class StepFunctionWire
+{
+    public string? Name { get; set; }
+    public string? Arguments { get; set; }
+    public string? Output { get; set; }
+}
+
+/// <summary>CreateThreadAndRunRequest: the run's fields plus the thread to create.</summary>
+internal sealed class CreateThreadAndRunRequest
+{
+    public string AssistantId { get; set; } = "";
+    public CreateThreadRequest? Thread { get; set; }
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public bool? Stream { get; set; }
 }
 
 internal sealed class ThreadObject
@@ -58,6 +128,7 @@ internal sealed class ThreadObject
 internal sealed class CreateThreadRequest
 {
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public List<CreateMessageRequest>? Messages { get; set; }
 }
 
 internal sealed class MessageObject
@@ -85,6 +156,52 @@ internal sealed class MessageContentWire
 internal sealed class TextWire
 {
     public string? Value { get; set; }
+    public List<AnnotationWire>? Annotations { get; set; }
+}
+
+/// <summary>A text annotation: file_citation {file_citation: {file_id}} or file_path {file_path: {file_id}}.</summary>
+internal sealed class AnnotationWire
+{
+    public string Type { get; set; } = "";
+    public string? Text { get; set; }
+    public AnnotationFileWire? FileCitation { get; set; }
+    public AnnotationFileWire? FilePath { get; set; }
+    public int? StartIndex { get; set; }
+    public int? EndIndex { get; set; }
+}
+
+internal sealed class AnnotationFileWire
+{
+    public string? FileId { get; set; }
+}
+
+/// <summary>A message attachment: {file_id, tools: [{type: code_interpreter | file_search}]}.</summary>
+internal sealed class AttachmentWire
+{
+    public string FileId { get; set; } = "";
+    public List<AttachmentToolWire> Tools { get; set; } = new();
+}
+
+internal sealed class AttachmentToolWire
+{
+    public string Type { get; set; } = "";
+}
+
+/// <summary>tool_resources: {code_interpreter: {file_ids}, file_search: {vector_store_ids}}.</summary>
+internal sealed class ToolResourcesWire
+{
+    public CodeInterpreterResourcesWire? CodeInterpreter { get; set; }
+    public FileSearchResourcesWire? FileSearch { get; set; }
+}
+
+internal sealed class CodeInterpreterResourcesWire
+{
+    public List<string>? FileIds { get; set; }
+}
+
+internal sealed class FileSearchResourcesWire
+{
+    public List<string>? VectorStoreIds { get; set; }
 }
 
 internal sealed class ImageFileWire
@@ -101,6 +218,7 @@ internal sealed class CreateMessageRequest
 {
     public string Role { get; set; } = "user";
     public string Content { get; set; } = "";
+    public List<AttachmentWire>? Attachments { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
 }
 
@@ -226,6 +344,10 @@ internal sealed class ListWire<T>
 [JsonSerializable(typeof(ListWire<RunObject>))]
 [JsonSerializable(typeof(MessageDeltaObject))]
 [JsonSerializable(typeof(SubmitToolOutputsRequest))]
+[JsonSerializable(typeof(ModifyAssistantRequest))]
+[JsonSerializable(typeof(ModifyMetadataRequest))]
+[JsonSerializable(typeof(ListWire<RunStepObject>))]
+[JsonSerializable(typeof(CreateThreadAndRunRequest))]
 [JsonSerializable(typeof(ApiError))]
 internal sealed partial class AssistantsJson : JsonSerializerContext
 {

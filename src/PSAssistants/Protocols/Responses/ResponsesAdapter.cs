@@ -67,6 +67,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         await Task.CompletedTask.ConfigureAwait(false);
         IEnumerable<StoredAssistant> all = _store.ReadAll();
         all = options.Order == "desc" ? all.Reverse() : all;
+        if (options.After is { } after) all = all.SkipWhile(a => a.Id != after).Skip(1);
         foreach (var a in all.Take(options.First ?? int.MaxValue)) yield return a.ToModel();
     }
 
@@ -75,6 +76,30 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         OaiId.Check(assistantId, "assistant");
         if (!_store.Remove(assistantId)) throw AssistantNotFound(assistantId);
         return Task.CompletedTask;
+    }
+
+    public Task<OaiAssistant> UpdateAssistantAsync(string assistantId, AssistantUpdateOptions o, CancellationToken ct)
+    {
+        OaiId.Check(assistantId, "assistant");
+        var current = _store.Find(assistantId)?.ToModel() ?? throw AssistantNotFound(assistantId);
+        foreach (var tool in o.Tools ?? Array.Empty<OaiTool>()) ToWire(tool);
+        var updated = new OaiAssistant
+        {
+            Id = current.Id,
+            Name = o.Name ?? current.Name,
+            Description = o.Description ?? current.Description,
+            Model = o.Model ?? current.Model,
+            Instructions = o.Instructions ?? current.Instructions,
+            Tools = o.Tools ?? current.Tools,
+            Metadata = o.Metadata ?? current.Metadata,
+            Temperature = o.Temperature ?? current.Temperature,
+            TopP = o.TopP ?? current.TopP,
+            PromptId = current.PromptId,
+            PromptVersion = current.PromptVersion,
+            CreatedAt = current.CreatedAt,
+        };
+        _store.Save(StoredAssistant.From(updated), replace: true);
+        return Task.FromResult(updated);
     }
 
     /// <summary>Imports keep their ids, so a runbook that ships its assistant can refer to it by id.</summary>
@@ -92,9 +117,18 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     #region Threads (conversations) and messages (items)
 
-    public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct) =>
-        Map(await _client.PostAsync("/conversations", new CreateConversationBody { Metadata = o.Metadata ?? OaiMetadata.Empty },
-            J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+    public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct)
+    {
+        if (o.Messages.Count > 20) throw new ArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
+        if (o.Messages.Any(m => m.Metadata is { Count: > 0 }))
+            throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread instead");
+        var body = new CreateConversationBody
+        {
+            Metadata = o.Metadata ?? OaiMetadata.Empty,
+            Items = o.Messages.Count == 0 ? null : o.Messages.Select(m => new InputMessageWire { Role = m.Role, Content = m.Content }).ToList(),
+        };
+        return Map(await _client.PostAsync("/conversations", body, J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+    }
 
     public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
         Map(await _client.GetAsync(ConversationPath(threadId), J.ConversationResource, ct).ConfigureAwait(false));
@@ -102,14 +136,36 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     public Task DeleteThreadAsync(string threadId, CancellationToken ct) =>
         _client.DeleteConfirmedAsync(ConversationPath(threadId), ct);
 
+    public async Task<OaiThread> UpdateThreadAsync(string threadId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        Map(await _client.PostAsync(ConversationPath(threadId), new CreateConversationBody { Metadata = metadata },
+            J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+
+    public Task<OaiMessage> UpdateMessageAsync(string threadId, string messageId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct) =>
+        throw NotOnResponses("Changing a message's metadata", "conversation items carry no metadata and cannot be modified");
+
+    /// <summary>Deleting an item answers with the conversation, not a deletion receipt.</summary>
+    public Task DeleteMessageAsync(string threadId, string messageId, CancellationToken ct) =>
+        _client.DeleteAsync(ConversationPath(threadId) + "/items/" + OaiId.Check(messageId, "message"), J.ConversationResource, ct);
+
     public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
     {
         if (o.Metadata is { Count: > 0 })
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread (New-OaiThread -Metadata) instead");
-        var body = new CreateItemsBody();
-        // The easy form (content as a string): the part-list form matches two schemas of the reference's oneOf.
-        body.Items.Add(new InputMessageWire { Role = o.Role, Content = o.Content });
-        var list = await _client.PostAsync(ConversationPath(threadId) + "/items", body, J.CreateItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
+        ItemListWire list;
+        if (o.FileIds.Count > 0)
+        {
+            // Files go in as input_file parts, which only the part-list form carries.
+            var parts = new CreatePartItemsBody();
+            parts.Items.Add(InputFileMessage(o));
+            list = await _client.PostAsync(ConversationPath(threadId) + "/items", parts, J.CreatePartItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            var body = new CreateItemsBody();
+            // The easy form (content as a string): the part-list form matches two schemas of the reference's oneOf.
+            body.Items.Add(new InputMessageWire { Role = o.Role, Content = o.Content });
+            list = await _client.PostAsync(ConversationPath(threadId) + "/items", body, J.CreateItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
+        }
         var item = list.Data?.FirstOrDefault(i => i.Type == "message")
             ?? throw new OaiApiException(OaiErrorKind.Protocol, $"POST {ConversationPath(threadId)}/items answered without the message item it created.");
         return MapMessage(item, threadId, null, null);
@@ -178,10 +234,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
         var body = RunBody(threadId, o, stream: true);
-        var stream = await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false);
-        if (stream.IsEventStream) return new RunStart(Events(stream, threadId, ct), stream);
-        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct).ConfigureAwait(false);
     }
 
     /// <summary>A background response's events can be streamed again from a sequence number: GET ?stream=true&amp;starting_after=N.</summary>
@@ -189,9 +243,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var query = new OaiQuery().Set("stream", "true");
         if (afterSequence is { } n) query.Set("starting_after", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var stream = await _client.OpenEventStreamAsync(HttpMethod.Get, ResponsePath(run.Id) + query, null, ct).ConfigureAwait(false);
-        if (stream.IsEventStream) return new RunStart(Events(stream, run.ThreadId, ct), stream);
-        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, run.ThreadId));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Get, ResponsePath(run.Id) + query, null, ct).ConfigureAwait(false),
+            run.ThreadId, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -211,10 +264,21 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
             return new RunStart(Map(response, raw, run.ThreadId));
         }
-        var events = await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false);
-        if (events.IsEventStream) return new RunStart(Events(events, run.ThreadId, ct), events);
-        using (events) return new RunStart(Map(await events.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, run.ThreadId));
+        return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The events of an opened stream, or the response of a server that answered JSON instead.</summary>
+    private async Task<RunStart> Started(OaiEventStream stream, string threadId, CancellationToken ct)
+    {
+        if (stream.IsEventStream)
+        {
+            return new RunStart(Events(stream, threadId, ct), stream)
+            {
+                Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c).ConfigureAwait(false),
+            };
+        }
+        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
     }
 
     private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
@@ -300,6 +364,42 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         return Map(response, raw, threadId);
     }
 
+    /// <summary>
+    /// A response has no steps of its own: its output items stand for them, a message item as message_creation
+    /// and function calls as tool_calls (their outputs live in the next response's input, so Output is empty).
+    /// </summary>
+    public async IAsyncEnumerable<OaiRunStep> ListRunStepsAsync(string threadId, string runId, ListOptions options,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
+        IEnumerable<ItemWire> items = (response.Output ?? new List<ItemWire>()).Where(i => i.Type is "message" or "function_call");
+        if (options.Order == "desc") items = items.Reverse();
+        foreach (var item in items.Take(options.First ?? int.MaxValue))
+        {
+            yield return new OaiRunStep
+            {
+                Id = item.Id ?? item.CallId ?? "",
+                RunId = response.Id,
+                ThreadId = response.Conversation?.Id ?? threadId,
+                Type = item.Type == "message" ? "message_creation" : "tool_calls",
+                Status = item.Status,
+                MessageId = item.Type == "message" ? item.Id : null,
+                ToolCalls = item.Type == "function_call"
+                    ? new[] { new OaiToolCall { Id = item.CallId ?? item.Id ?? "", Name = item.Name, Arguments = item.Arguments } }
+                    : Array.Empty<OaiToolCall>(),
+                CreatedAt = Time(response.CreatedAt),
+            };
+        }
+    }
+
+    /// <summary>A conversation made with its first messages, then a run on it: two requests on this protocol.</summary>
+    public async Task<RunStart> CreateThreadAndRunAsync(ThreadCreateOptions thread, RunCreateOptions run, bool stream, CancellationToken ct)
+    {
+        var created = await CreateThreadAsync(thread, ct).ConfigureAwait(false);
+        if (stream) return await StartRunStreamAsync(created.Id, run, ct).ConfigureAwait(false);
+        return new RunStart(await CreateRunAsync(created.Id, run, ct).ConfigureAwait(false));
+    }
+
     public IAsyncEnumerable<OaiRun> ListRunsAsync(string threadId, ListOptions options, CancellationToken ct) =>
         throw NotOnResponses("Listing the runs of a thread",
             "a conversation does not list the responses made on it; keep the run objects Start-OaiRun returns, or get one with Get-OaiRun -Id");
@@ -322,9 +422,31 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         new(OaiErrorKind.NotSupported, $"{feature} is not available on the Responses protocol: {why}.") { ErrorCode = "not_on_responses" };
 
     /// <summary>Assistant tools in the Responses shape; code_interpreter needs a container, which "auto" lets the server make.</summary>
+    /// <summary>
+    /// A message with files: its text, then one input_file part per file, which the model reads as input. A
+    /// message has no per-tool attachments on Responses: a code interpreter gets its files from the tool's
+    /// container (New-OaiAssistant -CodeInterpreterFileId), so -AttachTo code_interpreter is refused rather than lost.
+    /// </summary>
+    internal static InputPartsMessageWire InputFileMessage(MessageCreateOptions o)
+    {
+        if (o.AttachTo.Contains("code_interpreter", StringComparer.Ordinal))
+            throw NotOnResponses("Attaching a file to a message for code_interpreter",
+                "the code interpreter reads the files of its container; give them to the assistant with New-OaiAssistant -CodeInterpreterFileId, or attach the file without -AttachTo to give it to the model as an input_file");
+        if (o.Role != "user")
+            throw NotOnResponses("Attaching files to an assistant message", "input_file parts belong to user messages");
+        var message = new InputPartsMessageWire { Role = o.Role };
+        message.Content.Add(new InputContentPartWire { Type = "input_text", Text = o.Content });
+        foreach (var id in o.FileIds) message.Content.Add(new InputContentPartWire { Type = "input_file", FileId = OaiId.Check(id, "file") });
+        return message;
+    }
+
     internal static ResponsesToolWire ToWire(OaiTool t) => t.Type switch
     {
-        "code_interpreter" => new ResponsesToolWire { Type = "code_interpreter", Container = new ContainerWire() },
+        "code_interpreter" => new ResponsesToolWire
+        {
+            Type = "code_interpreter",
+            Container = new ContainerWire { FileIds = t.FileIds.Count == 0 ? null : t.FileIds.Select(id => OaiId.Check(id, "file")).ToList() },
+        },
         "function" => new ResponsesToolWire
         {
             Type = "function",
@@ -334,8 +456,13 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Parameters = JsonDocument.Parse(t.ParametersJson ?? "null").RootElement.Clone(),
             Strict = t.Strict ?? false,
         },
+        "file_search" when t.VectorStoreIds.Count > 0 => new ResponsesToolWire
+        {
+            Type = "file_search",
+            VectorStoreIds = t.VectorStoreIds.Select(id => OaiId.Check(id, "vector store")).ToList(),
+        },
         "file_search" => throw NotOnResponses("The file_search tool without vector stores",
-            "Responses needs the vector store ids in the tool itself"),
+            "Responses needs the vector store ids in the tool itself: give them with New-OaiAssistant -VectorStoreId"),
         _ => new ResponsesToolWire { Type = t.Type },
     };
 
@@ -359,6 +486,18 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Refusal = c.Refusal,
             FileId = c.FileId,
             ImageUrl = c.ImageUrl,
+            FileName = c.Filename,
+            Annotations = c.Annotations?.Select(a => new OaiMessageAnnotation(a.Type)
+            {
+                FileId = a.FileId,
+                ContainerId = a.ContainerId,
+                FileName = a.Filename,
+                Index = a.Index,
+                StartIndex = a.StartIndex,
+                EndIndex = a.EndIndex,
+                Url = a.Url,
+                Title = a.Title,
+            }).ToArray() ?? Array.Empty<OaiMessageAnnotation>(),
         }).ToArray() ?? Array.Empty<OaiMessageContent>();
         var when = item.CreatedAt ?? createdAt;
         return new OaiMessage

@@ -17,6 +17,7 @@ internal sealed class ConversationResource
 internal sealed class CreateConversationBody
 {
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public List<InputMessageWire>? Items { get; set; }
 }
 
 internal sealed class CreateItemsBody
@@ -55,6 +56,43 @@ internal sealed class ContentPartWire
     public string? Refusal { get; set; }
     public string? FileId { get; set; }
     public string? ImageUrl { get; set; }
+    public string? Filename { get; set; }
+    public List<ResponsesAnnotationWire>? Annotations { get; set; }
+}
+
+/// <summary>An output_text annotation: file_citation, container_file_citation, file_path or url_citation.</summary>
+internal sealed class ResponsesAnnotationWire
+{
+    public string Type { get; set; } = "";
+    public string? FileId { get; set; }
+    public string? ContainerId { get; set; }
+    public string? Filename { get; set; }
+    public int? Index { get; set; }
+    public int? StartIndex { get; set; }
+    public int? EndIndex { get; set; }
+    public string? Url { get; set; }
+    public string? Title { get; set; }
+}
+
+/// <summary>POST /conversations/{id}/items with one message in the part-list form (text and input_file parts).</summary>
+internal sealed class CreatePartItemsBody
+{
+    public List<InputPartsMessageWire> Items { get; set; } = new();
+}
+
+internal sealed class InputPartsMessageWire
+{
+    public string Type { get; set; } = "message";
+    public string Role { get; set; } = "user";
+    public List<InputContentPartWire> Content { get; set; } = new();
+}
+
+/// <summary>input_text {text} or input_file {file_id}.</summary>
+internal sealed class InputContentPartWire
+{
+    public string Type { get; set; } = "";
+    public string? Text { get; set; }
+    public string? FileId { get; set; }
 }
 
 /// <summary>ConversationItemList and ResponseItemList: {object:"list", data, first_id, last_id, has_more}.</summary>
@@ -98,11 +136,13 @@ internal sealed class ResponsesToolWire
     public JsonElement? Parameters { get; set; }
     public bool? Strict { get; set; }
     public ContainerWire? Container { get; set; }
+    public List<string>? VectorStoreIds { get; set; }
 }
 
 internal sealed class ContainerWire
 {
     public string Type { get; set; } = "auto";
+    public List<string>? FileIds { get; set; }
 }
 
 internal sealed class PromptWire
@@ -170,6 +210,7 @@ internal sealed class ResponseStreamEventWire
 [JsonSerializable(typeof(ConversationResource))]
 [JsonSerializable(typeof(CreateConversationBody))]
 [JsonSerializable(typeof(CreateItemsBody))]
+[JsonSerializable(typeof(CreatePartItemsBody))]
 [JsonSerializable(typeof(ItemWire))]
 [JsonSerializable(typeof(ItemListWire))]
 [JsonSerializable(typeof(CreateResponseBody))]

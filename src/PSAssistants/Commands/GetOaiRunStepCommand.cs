@@ -1,0 +1,26 @@
+using System.Management.Automation;
+using PSAssistants.Protocols;
+
+namespace PSAssistants.Commands;
+
+/// <summary>Lists the steps of a run: the messages it wrote and the tool calls it made, with their outputs.</summary>
+[Cmdlet(VerbsCommon.Get, "OaiRunStep", DefaultParameterSetName = ObjectSet)]
+[OutputType(typeof(OaiRunStep))]
+public sealed class GetOaiRunStepCommand : RunTargetCmdlet
+{
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    /// <summary>asc (first step first, the default) or desc.</summary>
+    [Parameter]
+    [ValidateSet("asc", "desc")]
+    public string Order { get; set; } = "asc";
+
+    protected override void ProcessItem()
+    {
+        var (threadId, runId) = Target;
+        var adapter = Adapter;
+        WriteEach(adapter.ListRunStepsAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+
+namespace PSAssistants.Commands;
+
+/// <summary>
+/// Ids of the objects this session has seen (written to the pipeline), newest first, for tab completion
+/// of -Id, -Assistant and -Thread. Bounded, so a long runbook does not grow it without end.
+/// </summary>
+internal static class RecentIds
+{
+    private const int Capacity = 200;
+    private static readonly ConcurrentDictionary<string, LinkedList<(string Id, string Label)>> s_byKind = new();
+
+    public static void Seen(object? item)
+    {
+        switch (item)
+        {
+            case OaiAssistant a: Add("assistant", a.Id, a.Name ?? a.Model); break;
+            case OaiThread t: Add("thread", t.Id, t.CreatedAt.ToString("u")); break;
+            case OaiRun r: Add("run", r.Id, r.Status); Add("thread", r.ThreadId, "thread of run " + r.Id); break;
+            case OaiMessage m: Add("thread", m.ThreadId, "thread of message " + m.Id); break;
+        }
+    }
+
+    public static IEnumerable<(string Id, string Label)> Of(string kind)
+    {
+        if (!s_byKind.TryGetValue(kind, out var list)) return Array.Empty<(string, string)>();
+        lock (list) return list.ToArray();
+    }
+
+    private static void Add(string kind, string id, string label)
+    {
+        if (string.IsNullOrEmpty(id)) return;
+        var list = s_byKind.GetOrAdd(kind, _ => new LinkedList<(string, string)>());
+        lock (list)
+        {
+            var existing = list.FirstOrDefault(e => e.Id == id);
+            if (existing.Id is not null) list.Remove(existing);
+            list.AddFirst((id, label));
+            if (list.Count > Capacity) list.RemoveLast();
+        }
+    }
+}
+
+/// <summary>Completes ids of one kind from <see cref="RecentIds"/>.</summary>
+public abstract class RecentIdCompleter : IArgumentCompleter
+{
+    private readonly string _kind;
+
+    protected RecentIdCompleter(string kind) => _kind = kind;
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        RecentIds.Of(_kind)
+            .Where(e => e.Id.StartsWith((wordToComplete ?? "").Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(e => new CompletionResult(e.Id, e.Id, CompletionResultType.ParameterValue, string.IsNullOrEmpty(e.Label) ? e.Id : e.Label));
+}
+
+public sealed class AssistantIdCompleter : RecentIdCompleter
+{
+    public AssistantIdCompleter() : base("assistant") { }
+}
+
+public sealed class ThreadIdCompleter : RecentIdCompleter
+{
+    public ThreadIdCompleter() : base("thread") { }
+}
+
+public sealed class RunIdCompleter : RecentIdCompleter
+{
+    public RunIdCompleter() : base("run") { }
+}
