@@ -142,6 +142,7 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
                     ["type"] = "text",
                     ["text"] = new JsonObject { ["value"] = reply.Text, ["annotations"] = new JsonArray() },
                 });
+                Artifacts.DecorateAssistantReply(Thread, m);
                 m["status"] = "completed";
                 m["completed_at"] = sec;
                 ReplyMsg = new Entity(ReplyMsgId, Clock.Sec(ReplyAtMs), m);
@@ -361,6 +362,7 @@ static partial class AssistantsApi
         var tools = V.OptArray(b, "tools", maxItems: 128);
         var toolsClean = tools is null ? null : ValidateTools(tools, "tools");
         var tr = V.OptObject(b, "tool_resources");
+        if (tr is not null) FilesEndpoints.ValidateToolResources(tr, "tool_resources");
         var md = V.Metadata(b);
         var temp = V.OptNumber(b, "temperature", 0, 2);
         var topP = V.OptNumber(b, "top_p", 0, 1);
@@ -528,7 +530,7 @@ static partial class AssistantsApi
             {
                 var ap = $"{V.P(prefix, "attachments")}[{i}]";
                 if (att[i] is not JsonObject ao) throw V.TypeErr(ap, "an object", att[i]);
-                V.ReqString(ao, "file_id", ap);
+                FilesEndpoints.RequireFile(V.ReqString(ao, "file_id", ap), ap + ".file_id");
                 var tools = V.OptArray(ao, "tools", ap);
                 if (tools is not null)
                     for (int j = 0; j < tools.Count; j++)

@@ -9,6 +9,8 @@ sealed class Req
     public required string Method { get; init; }
     public required string[] Segs { get; init; }
     public required string RawBody { get; init; }
+    /// <summary>The body's bytes as received (file uploads are binary multipart/form-data).</summary>
+    public byte[] RawBytes { get; init; } = [];
     JsonObject? _body;
     public JsonObject Body => _body ??= Json.ParseBody(RawBody);
     public IQueryCollection Query => Http.Request.Query;

@@ -82,9 +82,14 @@ static class Pipeline
             return;
         }
 
-        string body;
-        using (var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8))
-            body = await reader.ReadToEndAsync();
+        byte[] bytes;
+        using (var buffer = new MemoryStream())
+        {
+            await ctx.Request.Body.CopyToAsync(buffer);
+            bytes = buffer.ToArray();
+        }
+        // A file upload is logged as its parts' headers and sizes, not as megabytes of binary.
+        var body = Multipart.IsMultipart(ctx.Request.ContentType) ? Multipart.Describe(bytes, ctx.Request.ContentType!) : Encoding.UTF8.GetString(bytes);
         var headers = new JsonObject();
         foreach (var h in ctx.Request.Headers)
             headers[h.Key.ToLowerInvariant()] = h.Value.ToString();
@@ -133,7 +138,7 @@ static class Pipeline
                     break;
             }
 
-            var (result, stored) = await Dispatch(ctx, method, path, body);
+            var (result, stored) = await Dispatch(ctx, method, path, body, bytes);
             if (fault?.Action == "drop_after")
             {
                 entry.Status = 0;
@@ -156,6 +161,10 @@ static class Pipeline
                 case JsonResult j:
                     entry.Status = j.Status;
                     await WriteRaw(ctx, j.Status, Json.Text(j.Body), "application/json", fault);
+                    break;
+                case BytesResult b:
+                    entry.Status = b.Status;
+                    await WriteBytes(ctx, b.Status, b.Body, b.ContentType, fault);
                     break;
                 case StreamResult s:
                     entry.Status = 200;
@@ -187,7 +196,7 @@ static class Pipeline
     /// <summary>Requests with an Idempotency-Key that are still being worked on; a duplicate waits for the first.</summary>
     static readonly Dictionary<string, TaskCompletionSource<StoredAnswer?>> InFlight = [];
 
-    static async Task<(Result? result, StoredAnswer? stored)> Dispatch(HttpContext ctx, string method, string path, string body)
+    static async Task<(Result? result, StoredAnswer? stored)> Dispatch(HttpContext ctx, string method, string path, string body, byte[] bytes)
     {
         Result result;
         string? idemKey = method == "POST" && ctx.Request.Headers.TryGetValue("Idempotency-Key", out var ik) && !string.IsNullOrEmpty(ik) ? ik.ToString() : null;
@@ -221,8 +230,8 @@ static class Pipeline
                 }
                 await other; // then look again: replay its answer, or do the work if it stored none
             }
-            var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body };
-            result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? throw InvalidUrl(method, path);
+            var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body, RawBytes = bytes };
+            result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? FilesEndpoints.Route(req) ?? throw InvalidUrl(method, path);
             while (result is DeferredResult d) result = await d.Run();
         }
         catch (ApiException e)
@@ -297,14 +306,19 @@ static class Pipeline
 
     static async Task WriteRaw(HttpContext ctx, int status, string text, string contentType, FaultRule? fault)
     {
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = contentType;
         if (fault?.Action == "malformed_json")
         {
-            ctx.Response.StatusCode = 200;
+            status = 200;
             text = text.Length > 2 ? text[..(text.Length / 2)] + "\"}{,," : "{\"broken\": ";
         }
-        var bytes = Encoding.UTF8.GetBytes(text);
+        await WriteBytes(ctx, status, Encoding.UTF8.GetBytes(text), contentType, fault);
+    }
+
+    /// <summary>Writes a body; the truncate fault announces 64 bytes more than it sends, then cuts the connection.</summary>
+    static async Task WriteBytes(HttpContext ctx, int status, byte[] bytes, string contentType, FaultRule? fault)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = contentType;
         if (fault?.Action == "truncate")
         {
             ctx.Response.ContentLength = bytes.Length + 64;

@@ -32,6 +32,8 @@ builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
+    // Files may be up to 512 MB (createFile).
+    k.Limits.MaxRequestBodySize = 512L * 1024 * 1024;
     k.Listen(IPAddress.Loopback, port);
 });
 

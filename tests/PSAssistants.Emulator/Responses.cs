@@ -114,6 +114,7 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
         {
             case ReplyOutcome reply:
                 Json["output"] = new JsonArray(FinalMessage(reply.Text));
+                Artifacts.DecorateResponseReply(this);
                 Json["usage"] = UsageJson(StandInModel.Words(reply.Text));
                 Json["completed_at"] = Clock.Sec(t);
                 Status = "completed";
@@ -160,6 +161,7 @@ static partial class State
     public static void ResetAll()
     {
         ResetAssistants();
+        ResetFiles();
         Conversations.Clear();
         Responses.Clear();
     }
@@ -230,6 +232,7 @@ static partial class ResponsesApi
                     if (parts[i] is not JsonObject part) throw V.TypeErr(pp, "an object", parts[i]);
                     var pt = V.EnumString(part, "type", ["input_text", "output_text", "input_image", "input_file", "refusal", "text"], pp, required: true);
                     if (pt is "input_text" or "output_text" or "text") V.ReqString(part, "text", pp);
+                    if (pt == "input_file" && V.OptString(part, "file_id", pp).value is { } inputFile) FilesEndpoints.RequireFile(inputFile, pp + ".file_id");
                     if (pt == "output_text")
                     {
                         var copy = (JsonObject)part.DeepClone();
@@ -456,6 +459,7 @@ static partial class ResponsesApi
                 if (!copy.ContainsKey("parameters")) copy["parameters"] = null;
                 if (!copy.ContainsKey("strict") || copy["strict"] is null) copy["strict"] = true;
             }
+            else FilesEndpoints.ValidateResponsesTool(t, type, p);
             result.Add(copy);
         }
         return result;

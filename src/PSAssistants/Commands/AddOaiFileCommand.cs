@@ -70,6 +70,13 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
     private IEnumerable<FileInfo> ResolveText(string text)
     {
         var result = new List<FileInfo>();
+        // A name such as "report [draft].pdf" is taken as it is when that file exists; otherwise [ ] * ? are wildcards.
+        var literal = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
+        if (File.Exists(literal))
+        {
+            result.Add(new FileInfo(literal));
+            return result;
+        }
         if (WildcardPattern.ContainsWildcardCharacters(text))
         {
             Collection<string> paths;
@@ -90,10 +97,8 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
             if (result.Count == 0) NotFound(text);
             return result;
         }
-        var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text);
-        if (Directory.Exists(full)) NotAFile(full);
-        else if (!File.Exists(full)) NotFound(full);
-        else result.Add(new FileInfo(full));
+        if (Directory.Exists(literal)) NotAFile(literal);
+        else NotFound(literal);
         return result;
     }
 

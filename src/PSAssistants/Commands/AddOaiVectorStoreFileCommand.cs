@@ -67,15 +67,17 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
         var files = Files;
         var watch = Stopwatch.StartNew();
         var interval = TimeSpan.FromMilliseconds(200);
-        var record = new ProgressRecord(0x5A100 + Math.Abs(_pending[0].VectorStoreId.GetHashCode() % 10000), $"Indexing files in vector store {_pending[0].VectorStoreId}", "Starting");
+        var activityId = 0x5A100 + Math.Abs(_pending[0].VectorStoreId.GetHashCode() % 10000);
+        var activity = $"Indexing files in vector store {_pending[0].VectorStoreId}";
         var total = _pending.Count;
         try
         {
             while (_pending.Count > 0)
             {
-                record.PercentComplete = (total - _pending.Count) * 100 / total;
-                record.StatusDescription = $"{total - _pending.Count} of {total} indexed ({watch.Elapsed.TotalSeconds:0} s)";
-                WriteProgress(record);
+                WriteProgress(new ProgressRecord(activityId, activity, $"{total - _pending.Count} of {total} indexed ({watch.Elapsed.TotalSeconds:0} s)")
+                {
+                    PercentComplete = (total - _pending.Count) * 100 / total,
+                });
                 var left = TimeSpan.FromSeconds(TimeoutSec ?? 0) - watch.Elapsed;
                 if (TimeoutSec is not null && left <= TimeSpan.Zero)
                 {
@@ -122,8 +124,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
         }
         finally
         {
-            record.RecordType = ProgressRecordType.Completed;
-            WriteProgress(record);
+            WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
 

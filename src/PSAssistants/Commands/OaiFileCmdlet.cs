@@ -34,7 +34,8 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
         }
 
         var task = Await(ct => Task.FromResult(operation(ct, Report)));
-        ProgressRecord? record = null;
+        int? activityId = null;
+        var status = "";
         var watch = Stopwatch.StartNew();
         try
         {
@@ -43,10 +44,13 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
                 var all = Interlocked.Read(ref total);
                 if (all >= ProgressThreshold)
                 {
-                    record ??= new ProgressRecord(Interlocked.Increment(ref s_activityIds), activity, "Starting");
+                    activityId ??= Interlocked.Increment(ref s_activityIds);
                     var now = Interlocked.Read(ref done);
-                    record.PercentComplete = (int)Math.Min(100, now * 100 / Math.Max(all, 1));
-                    record.StatusDescription = $"{Size(now)} of {Size(all)}";
+                    // A new record each time: hosts may keep the records they were given.
+                    var record = new ProgressRecord(activityId.Value, activity, status = $"{Size(now)} of {Size(all)}")
+                    {
+                        PercentComplete = (int)Math.Min(100, now * 100 / Math.Max(all, 1)),
+                    };
                     var seconds = watch.Elapsed.TotalSeconds;
                     if (now > 0 && seconds > 1) record.SecondsRemaining = (int)Math.Max(0, (all - now) / (now / seconds));
                     WriteProgress(record);
@@ -57,11 +61,8 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
         }
         finally
         {
-            if (record is not null)
-            {
-                record.RecordType = ProgressRecordType.Completed;
-                WriteProgress(record);
-            }
+            if (activityId is { } id)
+                WriteProgress(new ProgressRecord(id, activity, status) { RecordType = ProgressRecordType.Completed });
         }
         return Await(_ => task);
     }
