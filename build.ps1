@@ -24,7 +24,10 @@
              control endpoints). See tests/Pester/TestHelpers.psm1.
       Demo   Build, then runs examples/MathTutor.ps1 in a child pwsh, against the emulator unless
              $env:OPENAI_API_KEY is set.
-      Bench  not implemented yet.
+      Bench  Build, then bench/RawClient, then bench/Bench.ps1 in a child pwsh: import time, per-call overhead
+             against raw HttpClient and Invoke-RestMethod, wait latency, large lists, the Math Tutor scenario
+             beside PSOpenAI (-PeerPath), allocation per call; prints each figure with its ratio and target and
+             writes bench/results.md. -Long adds 60 s runs. Not part of Test or CI.
 
 .EXAMPLE
     dotnet pwsh -NoProfile -File ./build.ps1 -Task Test -WireCheck
@@ -39,9 +42,11 @@ param(
     # Also run the Wire-tagged Pester tests through Prism (always on when $env:CI is 'true').
     [switch] $WireCheck,
 
-    # For the Bench task (not implemented yet): the folder of the module to compare against.
-    [string] $PeerPath
-)
+    # For the Bench task: a PSOpenAI source folder to compare against (the peer is skipped without it).
+    [string] $PeerPath,
+
+    # For the Bench task: also wait for 60 s runs.
+    [switch] $Long
 
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -626,8 +631,19 @@ function Invoke-DemoTask {
 
 function Invoke-BenchTask {
     if (-not $script:Done.Add('Bench')) { return }
-    Write-Step 'Bench'
-    throw 'The Bench task is not implemented yet.'
+    Invoke-BuildTask
+    Write-Step 'Bench: bench/RawClient'
+    $rawProject = Join-Path $RepoRoot 'bench/RawClient/RawClient.csproj'
+    Invoke-Native 'Building bench/RawClient' { dotnet build $rawProject -c Release --nologo -v minimal }
+    Write-Step 'Bench: bench/Bench.ps1 (child pwsh)'
+    $arguments = @('-RawClientPath', (Join-Path $RepoRoot 'bench/RawClient/bin/Release/net10.0/RawClient.dll'))
+    if ($PeerPath) { $arguments += @('-PeerPath', (Resolve-Path $PeerPath).ProviderPath) }
+    if ($Long) { $arguments += '-Long' }
+    $exitCode = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'bench/Bench.ps1') -ArgumentList $arguments -Environment @{
+        PSASSISTANTS_MODULE_PATH  = (Resolve-Path $ModuleOut).ProviderPath
+        PSASSISTANTS_EMULATOR_DLL = (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll')
+    }
+    if ($exitCode -ne 0) { throw "bench/Bench.ps1 exited with code $exitCode." }
 }
 
 #endregion
