@@ -32,6 +32,15 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter All { get; set; }
+
     /// <summary>desc (newest first, the default) or asc.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
@@ -50,7 +59,7 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
             return;
         }
         var pattern = FileName is null ? null : new WildcardPattern(FileName, WildcardOptions.IgnoreCase);
-        WriteEach(files.ListFilesAsync(Purpose, Order.ToLowerInvariant(), pattern is null ? First : null, StopToken),
+        WriteEach(files.ListFilesAsync(Purpose, Order.ToLowerInvariant(), pattern is null ? First : null, StopToken, After),
             pattern is null ? null : f => pattern.IsMatch(f.FileName), pattern is null ? null : First);
     }
 }

@@ -26,6 +26,15 @@ public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter All { get; set; }
+
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
@@ -43,7 +52,7 @@ public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
             return;
         }
         var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-        WriteEach(files.ListVectorStoresAsync(Order.ToLowerInvariant(), pattern is null ? First : null, StopToken),
+        WriteEach(files.ListVectorStoresAsync(Order.ToLowerInvariant(), pattern is null ? First : null, StopToken, After),
             pattern is null ? null : v => pattern.IsMatch(v.Name ?? ""), pattern is null ? null : First);
     }
 }

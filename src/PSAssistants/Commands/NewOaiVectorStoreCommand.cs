@@ -15,7 +15,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
     /// <summary>Files to index in the store: ids or OaiFile objects (up to 500; use Add-OaiVectorStoreFile for more).</summary>
     [Parameter(ValueFromPipeline = true)]
     [Alias("File")]
-    [ValidateCount(1, 500)]
+    [ValidateNotNullOrEmpty]
     public object[]? FileId { get; set; }
 
     [Parameter]
