@@ -47,6 +47,7 @@ param(
 
     # For the Bench task: also wait for 60 s runs.
     [switch] $Long
+)
 
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
