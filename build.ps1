@@ -515,9 +515,12 @@ function Invoke-WireStage {
         Wait-NodeProcess $prism
         Wait-NodeProcess $tap
         Write-Host "  Prism listening after $([Math]::Round($startClock.Elapsed.TotalSeconds, 1)) s"
+        # Prism cannot read server-sent events, so the wire pass checks the JSON (polling) path; the streamed
+        # path is checked by Streaming.Tests against the emulator.
         Invoke-PesterStage -Name wire -Tag Wire -Environment @{
             PSASSISTANTS_TEST_BASEURI      = "http://127.0.0.1:$tapPort"
             PSASSISTANTS_TEST_EMULATOR_URI = $emulator.ControlUri
+            PSASSISTANTS_STREAMING         = 'off'
         }
     }
     catch {

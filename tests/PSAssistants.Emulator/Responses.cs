@@ -609,7 +609,7 @@ static partial class ResponsesApi
                 ["top_logprobs"] = 0,
                 ["top_p"] = topP ?? 1.0,
                 ["truncation"] = truncation,
-                ["usage"] = null,
+                // usage is optional and, when present, an object: a response still under way leaves it out.
                 ["metadata"] = md.value ?? new JsonObject(),
             };
             resp = new ResponseE(id, now, json)

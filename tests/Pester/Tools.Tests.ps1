@@ -103,7 +103,10 @@ Describe 'Function tools on <Protocol>' -ForEach $protocols {
     }
 
     It 'refuses a function the user did not hand over, tells the model, and runs nothing' {
-        # An assistant whose definition names a function that no command or handler in this process answers.
+        # An assistant whose definition names a function that was never handed over in this process. A command
+        # of the same name exists, and must still not run: a definition can name anything.
+        $global:PsaTrapRan = $false
+        function global:Format-PsaEverything { $global:PsaTrapRan = $true; 'should never run' }
         $file = Join-Path $TestDrive "foreign-$Protocol.json"
         @{ version = 1; assistants = @(@{
                     id = "asst_local_foreign$Protocol".Substring(0, [Math]::Min(31, "asst_local_foreign$Protocol".Length))
@@ -115,6 +118,8 @@ Describe 'Function tools on <Protocol>' -ForEach $protocols {
         $r.Run.Status | Should -Be 'completed'
         $r.Reply.Text | Should -Match 'not available to this assistant; it was not run'
         $r.Warnings | Should -Match 'Format-PsaEverything'
+        $global:PsaTrapRan | Should -BeFalse
+        Remove-Item Function:Format-PsaEverything
     }
 
     It 'returns a throwing function''s error to the model instead of failing the run' {

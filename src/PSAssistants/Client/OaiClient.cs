@@ -100,7 +100,8 @@ internal sealed class OaiClient
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(_session.TimeoutSec));
             var (response, requestId) = await OpenOnceAsync(method, path, body, key, what, "text/event-stream", timeout.Token, ct).ConfigureAwait(false);
-            return new OaiEventStream(response, requestId, what, c => OpenEventStreamAsync(method, path, body, key, c));
+            return new OaiEventStream(response, requestId, what, c => OpenEventStreamAsync(method, path, body, key, c),
+                TimeSpan.FromSeconds(_session.TimeoutSec));
         }, ct, idempotencyKey);
 
     /// <summary>

@@ -15,9 +15,13 @@ internal sealed class OaiEventStream : IDisposable
     private readonly HttpResponseMessage _response;
     private readonly Func<CancellationToken, Task<OaiEventStream>> _reopen;
 
-    public OaiEventStream(HttpResponseMessage response, string? requestId, string request, Func<CancellationToken, Task<OaiEventStream>> reopen)
+    private readonly TimeSpan _idleTimeout;
+
+    public OaiEventStream(HttpResponseMessage response, string? requestId, string request, Func<CancellationToken, Task<OaiEventStream>> reopen,
+        TimeSpan idleTimeout)
     {
         _response = response;
+        _idleTimeout = idleTimeout;
         RequestId = requestId;
         Request = request;
         _reopen = reopen;
@@ -54,9 +58,13 @@ internal sealed class OaiEventStream : IDisposable
     /// </summary>
     public async IAsyncEnumerable<SseItem<byte[]>> EventsAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var stream = await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        // A stream that goes silent longer than the per-request timeout counts as broken, so a wait
+        // resumes or polls instead of hanging on a dead connection.
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        idle.CancelAfter(_idleTimeout);
+        var stream = await _response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
         var parser = SseParser.Create(stream, static (type, data) => data.ToArray());
-        var events = parser.EnumerateAsync(ct).GetAsyncEnumerator(ct);
+        var events = parser.EnumerateAsync(idle.Token).GetAsyncEnumerator(idle.Token);
         try
         {
             while (true)
@@ -69,6 +77,13 @@ internal sealed class OaiEventStream : IDisposable
                 {
                     throw OaiClient.BrokenOff(Request, RequestId, ex);
                 }
+                catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+                {
+                    throw new OaiApiException(OaiErrorKind.Connection,
+                        $"The stream of {Request} sent nothing for {_idleTimeout.TotalSeconds:0} s.{OaiClient.RequestSuffix(RequestId)}", ex)
+                    { RequestId = RequestId, Request = Request };
+                }
+                idle.CancelAfter(_idleTimeout);
                 yield return events.Current;
             }
         }

@@ -44,6 +44,7 @@ public sealed class OaiSession
         MaxRetries = o.MaxRetries;
         AssistantStorePath = o.AssistantStorePath;
         Proxy = o.Proxy;
+        Streaming = o.Streaming;
         _proxyCredential = o.ProxyCredential;
         ConnectedAt = DateTimeOffset.Now;
     }
@@ -77,6 +78,12 @@ public sealed class OaiSession
 
     /// <summary>The proxy of this session; null means the system proxy (if any).</summary>
     public Uri? Proxy { get; }
+
+    /// <summary>
+    /// Whether waits follow the server's event stream (the default) or poll. Off for proxies that buffer
+    /// server-sent events, and for validators that cannot read them.
+    /// </summary>
+    public bool Streaming { get; }
 
     public DateTimeOffset ConnectedAt { get; }
 
@@ -181,4 +188,5 @@ internal sealed class OaiSessionOptions
     public string AssistantStorePath { get; set; } = "";
     public Uri? Proxy { get; set; }
     public NetworkCredential? ProxyCredential { get; set; }
+    public bool Streaming { get; set; } = true;
 }

@@ -61,6 +61,9 @@ internal static class OaiSessions
             AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
             Proxy = r.Proxy,
             ProxyCredential = r.ProxyCredential,
+            // PSASSISTANTS_STREAMING=off turns streaming off for sessions that do not say.
+            Streaming = r.Streaming ?? !(Environment.GetEnvironmentVariable("PSASSISTANTS_STREAMING") is { } streamingEnv
+                && (streamingEnv.Equals("off", StringComparison.OrdinalIgnoreCase) || streamingEnv == "0" || streamingEnv.Equals("false", StringComparison.OrdinalIgnoreCase))),
         };
 
         Uri? baseUri = r.BaseUri;
@@ -168,4 +171,5 @@ internal sealed class OaiConnectRequest
     public string? AssistantStorePath { get; init; }
     public Uri? Proxy { get; init; }
     public System.Net.NetworkCredential? ProxyCredential { get; init; }
+    public bool? Streaming { get; init; }
 }

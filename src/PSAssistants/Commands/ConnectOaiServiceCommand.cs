@@ -81,6 +81,10 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
     [ValidateNotNull]
     public PSCredential? ProxyCredential { get; set; }
 
+    /// <summary>Waits poll instead of following the server's event stream (for proxies that buffer server-sent events).</summary>
+    [Parameter]
+    public SwitchParameter NoStreaming { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -103,6 +107,8 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
             throw new ArgumentException("Give -ApiKey or -ApiKeySecretName, not both.");
         if (AccessToken is not null && (ApiKey is not null || ApiKeySecretName is not null))
             throw new ArgumentException("Give an API key or -AccessToken, not both.");
+        if (Vault is not null && ApiKeySecretName is null)
+            throw new ArgumentException("-Vault needs -ApiKeySecretName.");
         if (ProxyCredential is not null && Proxy is null)
             throw new ArgumentException("-ProxyCredential needs -Proxy.");
 
@@ -131,6 +137,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
             AssistantStorePath = AssistantStorePath is null ? null : GetUnresolvedProviderPathFromPSPath(AssistantStorePath),
             Proxy = Proxy,
             ProxyCredential = ProxyCredential?.GetNetworkCredential(),
+            Streaming = NoStreaming ? false : null,
         });
         OaiSessions.SetDefault(session);
         WriteVerbose($"Connected: {session.Protocol} at {session.BaseUri}, {session.Authentication} from {session.ApiKeySource}.");

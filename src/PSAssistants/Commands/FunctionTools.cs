@@ -23,7 +23,8 @@ internal static partial class FunctionToolFactory
 
     public static OaiTool FromCommand(CommandInfo command, PSCmdlet context, string? description = null)
     {
-        var name = CheckName(command.Name);
+        // A script is named by its file name without .ps1, which is what a tool name may hold.
+        var name = CheckName(command is ExternalScriptInfo ? Path.GetFileNameWithoutExtension(command.Name) : command.Name);
         var help = HelpOf(command, context);
         return new OaiTool("function")
         {
@@ -138,7 +139,8 @@ internal static partial class FunctionToolFactory
         try
         {
             help = context.InvokeCommand.InvokeScript(true,
-                ScriptBlock.Create("param($n) Get-Help -Name $n -ErrorAction Ignore 2>$null | Select-Object -First 1"), null, command.Name)
+                ScriptBlock.Create("param($n) Get-Help -Name $n -ErrorAction Ignore 2>$null | Select-Object -First 1"), null,
+                command is ExternalScriptInfo script ? script.Path : command.Name)
                 .FirstOrDefault();
         }
         catch (RuntimeException)
@@ -264,15 +266,17 @@ internal sealed class ToolAnswerer
         return null;
     }
 
-    /// <summary>Only the assistant's own function tools may run: by the handler handed over, or the command of that name.</summary>
+    /// <summary>
+    /// Only a function tool of the assistant whose command was handed over in this process may run. A command
+    /// that merely shares the tool's name is never run: an imported or server-side definition could name
+    /// anything. In a new process, hand the commands over again (-Function or -ToolHandler).
+    /// </summary>
     private object? Allowed(OaiRun run, string name)
     {
         var assistant = _assistant ?? (_fetched ??= run.AssistantId is null ? null : _fetchAssistant(run.AssistantId));
         var tool = assistant?.Tools.FirstOrDefault(t => t.Type == "function" && string.Equals(t.Name, name, StringComparison.Ordinal));
         if (tool is null) return null;
-        if (tool.Handler is not null) return tool.Handler;
-        if (ToolHandlers.Find(assistant!.Id, name) is { } registered) return registered;
-        return _cmdlet.InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript);
+        return tool.Handler ?? ToolHandlers.Find(assistant!.Id, name);
     }
 
     private static Hashtable ParseArguments(string? json)

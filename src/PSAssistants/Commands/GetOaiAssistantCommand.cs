@@ -45,17 +45,29 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
         var adapter = Adapter;
         if (ParameterSetName == IdSet)
         {
+            // One missing assistant must not hide the others: each id fails on its own.
             foreach (var item in Id)
             {
-                var id = InputResolver.AssistantId(item);
-                Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
+                try
+                {
+                    var id = InputResolver.AssistantId(item);
+                    Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
+                }
+                catch (Client.OaiApiException ex)
+                {
+                    WriteError(ToErrorRecord(ex, item));
+                }
+                catch (ArgumentException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
+                }
             }
             return;
         }
 
         var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
         // With a name filter, -First counts matches, so the listing itself is not capped but stops at the last match.
-        var options = new ListOptions { Order = Order, First = pattern is null ? First : null, After = After };
+        var options = new ListOptions { Order = Order.ToLowerInvariant(), First = pattern is null ? First : null, After = After };
         WriteEach(adapter.ListAssistantsAsync(options, StopToken), pattern is null ? null : a => pattern.IsMatch(a.Name ?? ""),
             pattern is null ? null : First);
     }

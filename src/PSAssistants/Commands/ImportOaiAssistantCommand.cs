@@ -72,7 +72,14 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
                 PromptId = assistant.PromptId,
                 PromptVersion = assistant.PromptVersion,
             };
-            Emit(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+            try
+            {
+                Emit(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+            }
+            catch (Client.OaiApiException ex)
+            {
+                WriteError(ToErrorRecord(ex, assistant));
+            }
         }
     }
 }

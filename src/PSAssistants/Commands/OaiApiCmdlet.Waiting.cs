@@ -37,6 +37,11 @@ public abstract partial class OaiApiCmdlet
     {
         var adapter = Adapter;
         var watch = Stopwatch.StartNew();
+        if (!CurrentSession.Streaming)
+        {
+            var created = _lastSeen = Await(ct => adapter.CreateRunAsync(threadId, options, ct));
+            return Follow(created, null, wait, watch);
+        }
         var start = Await(ct => adapter.StartRunStreamAsync(threadId, options, ct));
         _lastSeen = start.Run;
         return Follow(start.Run, start, wait, watch);
@@ -63,7 +68,7 @@ public abstract partial class OaiApiCmdlet
         if (run.IsTerminal || (run.Status == "requires_action" && wait.Tools is null)) return Finish(run);
         if (run.Status == "requires_action") return Follow(run, null, wait, watch);
         var adapter = Adapter;
-        var start = Await(ct => adapter.ResumeRunStreamAsync(run, null, ct));
+        var start = CurrentSession.Streaming ? Await(ct => adapter.ResumeRunStreamAsync(run, null, ct)) : null;
         return Follow(run, start, wait, watch);
     }
 
@@ -84,7 +89,8 @@ public abstract partial class OaiApiCmdlet
                     // All calls of a round are answered together, then the same wait goes on with the run's next stream.
                     var outputs = tools.Answer(run);
                     var current = run;
-                    start = Await(ct => adapter.SubmitToolOutputsAsync(current, outputs, stream: true, ct));
+                    var stream = CurrentSession.Streaming;
+                    start = Await(ct => adapter.SubmitToolOutputsAsync(current, outputs, stream, ct));
                     if (start.Run is { } next) run = next;
                     continue;
                 }

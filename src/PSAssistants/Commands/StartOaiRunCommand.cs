@@ -106,7 +106,8 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
                     ? throw new ArgumentException("-Message holds an empty message.")
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
-            var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, follow, ct));
+            var stream = follow && CurrentSession.Streaming;
+            var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, stream, ct));
             Emit(follow ? FollowStarted(start, wait) : start.Run);
             return;
         }

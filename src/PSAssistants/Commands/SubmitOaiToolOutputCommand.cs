@@ -30,6 +30,10 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
 
+    /// <summary>With -Wait: leaves the run going on the server when stopped with Ctrl+C (by default it is cancelled).</summary>
+    [Parameter]
+    public SwitchParameter NoCancelOnStop { get; set; }
+
     protected override void ProcessItem()
     {
         var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
@@ -51,8 +55,9 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         var run = Run;
         if (Wait)
         {
-            var start = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: true, ct));
-            Emit(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec }));
+            var stream = CurrentSession.Streaming;
+            var start = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream, ct));
+            Emit(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec, CancelOnStop = !NoCancelOnStop }));
             return;
         }
         var started = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: false, ct));
