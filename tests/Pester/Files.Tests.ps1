@@ -196,6 +196,34 @@ Describe 'Files on <Protocol>' -ForEach $protocols {
             [IO.File]::ReadAllText($target) | Should -Be ([IO.File]::ReadAllText($TextPath))
         }
 
+        It 'stops a download at once on Ctrl+C and leaves nothing behind' {
+            $file = Add-OaiFile -Path $TextPath
+            $out = New-Destination
+            Set-OaiTestFault @{ path_regex = '/content$'; action = 'delay'; delay_ms = 8000 }
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($Module, $BaseUri, $Protocol, $Id, $Out)
+                        Import-Module $Module
+                        Connect-OaiService -ApiKey 'sk-test-files' -BaseUri $BaseUri -Protocol $Protocol
+                        Save-OaiFile -File $Id -Destination $Out
+                    }).AddParameters(@{ Module = Get-OaiTestModulePath; BaseUri = $Emulator.BaseUri; Protocol = $Protocol; Id = $file.Id; Out = $out.FullName })
+                $async = $ps.BeginInvoke()
+                $deadline = [DateTime]::UtcNow.AddSeconds(5)
+                while (-not @(Get-OaiTestRequest | Where-Object path -match '/content$').Count -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                Start-Sleep -Milliseconds 200
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $watch.Elapsed.TotalSeconds | Should -BeLessThan 3
+                $async.IsCompleted | Should -BeTrue
+            }
+            finally {
+                $ps.Dispose()
+                Clear-OaiTestFault
+            }
+            Get-ChildItem -LiteralPath $out -Force | Should -BeNullOrEmpty -Because 'the temporary file of a stopped download is deleted'
+        }
+
         It 'creates a missing destination folder, relative to the current location' {
             Push-Location $TestDrive
             try {

@@ -115,7 +115,12 @@ internal sealed class OaiClient
             var limit = TimeSpan.FromSeconds(_session.TimeoutSec);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(limit);
-            var body = content(() => timeout.CancelAfter(limit));
+            // A late read after the answer (a server that answers before reading everything) must not throw.
+            var body = content(() =>
+            {
+                try { timeout.CancelAfter(limit); }
+                catch (ObjectDisposedException) { }
+            });
             var (response, requestId) = await OpenOnceAsync(method, path, null, key, what, "application/json", timeout.Token, ct, body).ConfigureAwait(false);
             using (response)
             {
