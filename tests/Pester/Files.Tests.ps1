@@ -418,6 +418,9 @@ Describe 'Files on <Protocol>' -ForEach $protocols {
                 $item.content[1].file_id | Should -Be $file.Id
                 $message.Content[1].Type | Should -Be 'input_file'
                 $message.Content[1].FileId | Should -Be $file.Id
+                # An input file is saved from its part, not with the whole message.
+                $message | Save-OaiFile -Destination (New-Destination) | Should -BeNullOrEmpty
+                ($message.Content[1] | Save-OaiFile -Destination (New-Destination)).Name | Should -Be 'notes ü _q_.txt'
 
                 Clear-OaiTestRequest
                 { $thread | Add-OaiMessage -Content 'Run the numbers.' -FileId $file -AttachTo code_interpreter -ErrorAction Stop } |

@@ -66,8 +66,14 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         });
     }
 
-    /// <summary>The files an input names. Messages and parts give their image files and the files a code interpreter made; file citations are sources, not results, and are saved only when piped on their own.</summary>
-    internal static IEnumerable<Target> Targets(object? input)
+    /// <summary>
+    /// The files an input names. A message gives its image files and the files a code interpreter made; the
+    /// files it was given as input (input_file parts) and the files it cites as sources (file_citation) are
+    /// inputs, not results, and are saved only when that part or annotation is piped on its own.
+    /// </summary>
+    internal static IEnumerable<Target> Targets(object? input) => Targets(input, wholeMessage: false);
+
+    private static IEnumerable<Target> Targets(object? input, bool wholeMessage)
     {
         switch (InputResolver.Unwrap(input))
         {
@@ -76,10 +82,11 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 break;
             case OaiMessage m:
                 foreach (var part in m.Content)
-                    foreach (var t in Targets(part)) yield return t;
+                    foreach (var t in Targets(part, wholeMessage: true)) yield return t;
                 break;
             case OaiMessageContent part:
-                if (part.FileId is { } partFile) yield return new Target(partFile, null, part.FileName, null);
+                if (part.FileId is { } partFile && (!wholeMessage || part.Type is "image_file" or "input_image"))
+                    yield return new Target(partFile, null, part.FileName, null);
                 foreach (var a in part.Annotations.Where(a => a.IsGeneratedFile && a.FileId is not null))
                     yield return new Target(a.FileId!, a.ContainerId, a.FileName, null);
                 break;
