@@ -124,25 +124,7 @@ internal sealed class OaiClient
             var (response, requestId) = await OpenOnceAsync(method, path, null, key, what, "application/json", timeout.Token, ct, body).ConfigureAwait(false);
             using (response)
             {
-                try
-                {
-                    var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-                    return JsonSerializer.Deserialize(bytes, result) ?? throw new JsonException("The body was JSON null.");
-                }
-                catch (JsonException ex)
-                {
-                    throw ProtocolError(what, requestId, (int)response.StatusCode, ex);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new OaiApiException(OaiErrorKind.Timeout,
-                        $"{what} did not finish sending its answer within {_session.TimeoutSec} s.{RequestSuffix(requestId)}")
-                    { RequestId = requestId, Request = what };
-                }
-                catch (Exception ex) when (ex is HttpRequestException or IOException)
-                {
-                    throw BrokenOff(what, requestId, ex);
-                }
+                return (await ReadAnswerAsync(response, requestId, what, result, keepRaw: false, timeout.Token, ct).ConfigureAwait(false)).Value;
             }
         }, ct);
 
@@ -294,32 +276,39 @@ internal sealed class OaiClient
         var (response, requestId) = await OpenOnceAsync(method, path, body, idempotencyKey, what, "application/json", timeout.Token, ct).ConfigureAwait(false);
         using (response)
         {
-            try
+            return await ReadAnswerAsync(response, requestId, what, result, keepRaw, timeout.Token, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads a successful answer's JSON, turning a bad body, a slow body or a broken one into the right error.</summary>
+    private async Task<(T Value, string? Raw)> ReadAnswerAsync<T>(HttpResponseMessage response, string? requestId, string what,
+        JsonTypeInfo<T> result, bool keepRaw, CancellationToken timeoutToken, CancellationToken ct)
+    {
+        try
+        {
+            if (keepRaw)
             {
-                if (keepRaw)
-                {
-                    var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-                    var parsed = JsonSerializer.Deserialize(bytes, result) ?? throw new JsonException("The body was JSON null.");
-                    return (parsed, Encoding.UTF8.GetString(bytes));
-                }
-                var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                var value = await JsonSerializer.DeserializeAsync(stream, result, timeout.Token).ConfigureAwait(false);
-                return (value ?? throw new JsonException("The body was JSON null."), null);
+                var bytes = await response.Content.ReadAsByteArrayAsync(timeoutToken).ConfigureAwait(false);
+                var parsed = JsonSerializer.Deserialize(bytes, result) ?? throw new JsonException("The body was JSON null.");
+                return (parsed, Encoding.UTF8.GetString(bytes));
             }
-            catch (JsonException ex)
-            {
-                throw ProtocolError(what, requestId, (int)response.StatusCode, ex);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new OaiApiException(OaiErrorKind.Timeout,
-                    $"{what} did not finish sending its answer within {_session.TimeoutSec} s.{RequestSuffix(requestId)}")
-                { RequestId = requestId, Request = what };
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                throw BrokenOff(what, requestId, ex);
-            }
+            var stream = await response.Content.ReadAsStreamAsync(timeoutToken).ConfigureAwait(false);
+            var value = await JsonSerializer.DeserializeAsync(stream, result, timeoutToken).ConfigureAwait(false);
+            return (value ?? throw new JsonException("The body was JSON null."), null);
+        }
+        catch (JsonException ex)
+        {
+            throw ProtocolError(what, requestId, (int)response.StatusCode, ex);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new OaiApiException(OaiErrorKind.Timeout,
+                $"{what} did not finish sending its answer within {_session.TimeoutSec} s.{RequestSuffix(requestId)}")
+            { RequestId = requestId, Request = what };
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw BrokenOff(what, requestId, ex);
         }
     }
 
