@@ -382,6 +382,13 @@ internal sealed class Item
     public string? Id { get; set; }
     public string? Type { get; set; }
     public string? Role { get; set; }
+    public List<ItemContent>? Content { get; set; }
+}
+
+internal sealed class ItemContent
+{
+    public string Type { get; set; } = "";
+    public string? Text { get; set; }
 }
 
 internal sealed class ItemList

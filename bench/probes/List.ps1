@@ -4,9 +4,10 @@
     Bench probe, run in a fresh pwsh by bench/Bench.ps1: lists every message of one thread with Get-OaiMessage
     and prints one JSON line: time to the first object, total time, requests, peak working set and GC heap growth.
 .DESCRIPTION
-    Two passes over the same thread after a one-message warm-up (which JIT-compiles the list path):
+    Passes over the same thread after a one-message warm-up (which JIT-compiles the list path):
       1. timed: Get-OaiMessage | ForEach-Object, noting when the first object arrives; working set and
          allocated bytes are read around it;
+      1b. the same listing assigned to $null (no per-object consumer), timed, with its allocations;
       2. memory: the same listing, forcing a full GC every SampleEvery objects to read the live managed heap,
          whose largest value minus the heap before the listing is what the listing holds on to.
 #>
@@ -48,6 +49,14 @@ $process.Refresh()
 $peakAfter = $process.PeakWorkingSet64
 $count = $script:n
 
+# Pass 1b: the same listing with no consumer ($null =), to tell the module's cost from ForEach-Object's.
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+$allocBare = [GC]::GetTotalAllocatedBytes($true)
+$watch.Restart()
+$null = Get-OaiMessage -Thread $ThreadId
+$bareMs = $watch.Elapsed.TotalMilliseconds
+$allocBare = [GC]::GetTotalAllocatedBytes($true) - $allocBare
+
 # Pass 2: live managed heap while listing.
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 $heapBefore = [GC]::GetTotalMemory($true)
@@ -65,6 +74,8 @@ Get-OaiMessage -Thread $ThreadId | ForEach-Object {
     first_ms           = $script:first
     total_ms           = $total
     requests           = $requests
+    bare_ms            = $bareMs
+    bare_allocated     = $allocBare
     allocated_bytes    = $allocated
     ws_before          = $wsBefore
     peak_ws_growth     = [Math]::Max(0, $peakAfter - [Math]::Max($peakBefore, $wsBefore))
