@@ -563,7 +563,7 @@ if ($targets.Count) {
     $null = $md.AppendLine('| Figure | Measured | Target | Met |').AppendLine('|---|---|---|---|')
     foreach ($row in $targets) {
         $met = if ($null -eq $row.Met) { '' } elseif ($row.Met) { 'yes' } else { '**no**' }
-        $null = $md.AppendLine("| $($row.Name.Trim()) | $($row.Value) | $($row.Target) | $met |")
+        $null = $md.AppendLine("| $($row.Name.Trim() -replace '\|', '\|') | $($row.Value) | $($row.Target) | $met |")
     }
     $null = $md.AppendLine()
 }
@@ -574,8 +574,8 @@ foreach ($name in $titles.Keys) {
     $null = $md.AppendLine('| Figure | Value | Ratio / detail | Target |').AppendLine('|---|---|---|---|')
     foreach ($row in $sectionRows) {
         $target = if ($row.Target) { $row.Target + $(if ($null -eq $row.Met) { '' } elseif ($row.Met) { ': met' } else { ': **not met**' }) } else { '' }
-        $figure = $row.Name -replace '^\s+', '&nbsp;&nbsp;'
-        $null = $md.AppendLine("| $figure | $($row.Value) | $($row.Ratio -replace '\|', '/') | $target |")
+        $figure = ($row.Name -replace '^\s+', '&nbsp;&nbsp;') -replace '\|', '\|'
+        $null = $md.AppendLine("| $figure | $($row.Value) | $($row.Ratio -replace '\|', '\|') | $target |")
     }
     $null = $md.AppendLine()
     if ($script:Notes.ContainsKey($name)) {
