@@ -102,7 +102,7 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
     public JsonObject UsageJson(int outputTokens) => new()
     {
         ["input_tokens"] = InputTokens,
-        ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 },
+        ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0, ["cache_write_tokens"] = 0 },
         ["output_tokens"] = outputTokens,
         ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
         ["total_tokens"] = InputTokens + outputTokens,

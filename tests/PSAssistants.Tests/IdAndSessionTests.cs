@@ -243,6 +243,8 @@ public class SessionTests
     {
         private readonly List<string> _messages = new();
         public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToArray(); } }
+        public bool VerboseEnabled => true;
+        public bool DebugEnabled => true;
         public void Verbose(string message) { lock (_messages) _messages.Add(message); }
         public void Debug(string message) { lock (_messages) _messages.Add(message); }
     }

@@ -266,6 +266,23 @@ Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
                 Should -Throw -ErrorId 'OaiRunFailed,PSAssistants.Commands.StartOaiRunCommand'
         }
 
+        It 'gives up a wait, with the server''s error, when every poll keeps failing' {
+            $s = Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -NoStreaming -MaxRetries 0 -PassThru
+            Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol
+            $thread = New-OaiThread
+            $null = $thread | Add-OaiMessage 'slow [delay:60000]'
+            Set-OaiTestFault -Emulator $Emulator -Rule @{ method = 'GET'; path_regex = '/(runs|responses)/(run|resp)_'; action = 'status'; status = 500; count = 50 }
+            try {
+                $err = $null
+                $null = $thread | Start-OaiRun $Assistant -Wait -Session $s -ErrorVariable err -ErrorAction SilentlyContinue
+                $err[0].FullyQualifiedErrorId | Should -Be 'OaiServerError,PSAssistants.Commands.StartOaiRunCommand'
+                @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq 'GET' -and $_.status -eq 500 }).Count | Should -Be 10
+            }
+            finally {
+                Clear-OaiTestFault -Emulator $Emulator
+            }
+        }
+
         It 'bounds -Wait with -TimeoutSec and says so clearly' {
             $thread = New-OaiThread
             $null = $thread | Add-OaiMessage -Content 'slow [delay:20000]'

@@ -229,7 +229,7 @@ internal sealed class OaiClient
         {
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = s_json;
-            OaiLog.Debug("Request body: " + Encoding.UTF8.GetString(body));
+            if (OaiLog.DebugEnabled) OaiLog.Debug("Request body: " + Encoding.UTF8.GetString(body));
         }
         else if (content is not null)
         {
@@ -238,7 +238,7 @@ internal sealed class OaiClient
         }
 
         var watch = Stopwatch.StartNew();
-        OaiLog.Verbose($"{method.Method} {request.RequestUri}");
+        if (OaiLog.VerboseEnabled) OaiLog.Verbose($"{method.Method} {request.RequestUri}");
         HttpResponseMessage response;
         try
         {
@@ -256,8 +256,11 @@ internal sealed class OaiClient
         }
 
         var requestId = HeaderValue(response, "x-request-id");
-        OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
-            $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
+        if (OaiLog.VerboseEnabled)
+        {
+            OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
+        }
         if (!response.IsSuccessStatusCode)
         {
             using (response)

@@ -7,6 +7,11 @@ namespace PSAssistants.Client;
 /// </summary>
 internal interface IOaiLogSink
 {
+    /// <summary>Whether verbose text would be shown at all, so that none is built when it would not.</summary>
+    bool VerboseEnabled { get; }
+
+    bool DebugEnabled { get; }
+
     void Verbose(string message);
     void Debug(string message);
 }
@@ -28,6 +33,10 @@ internal static class OaiLog
         get => s_current.Value;
         set => s_current.Value = value;
     }
+
+    public static bool VerboseEnabled => s_current.Value?.VerboseEnabled == true;
+
+    public static bool DebugEnabled => s_current.Value?.DebugEnabled == true;
 
     public static void Verbose(string message) => s_current.Value?.Verbose(message);
 

@@ -20,8 +20,7 @@ internal static class RecentIds
         {
             case OaiAssistant a: Add("assistant", a.Id, a.Name ?? a.Model); break;
             case OaiThread t: Add("thread", t.Id, t.CreatedAt.ToString("u")); break;
-            case OaiRun r: Add("run", r.Id, r.Status); Add("thread", r.ThreadId, "thread of run " + r.Id); break;
-            case OaiMessage m: Add("thread", m.ThreadId, "thread of message " + m.Id); break;
+            case OaiRun r: Add("run", r.Id, r.Status); Add("thread", r.ThreadId, "thread of run"); break;
         }
     }
 
@@ -37,8 +36,15 @@ internal static class RecentIds
         var list = s_byKind.GetOrAdd(kind, _ => new LinkedList<(string, string)>());
         lock (list)
         {
-            var existing = list.FirstOrDefault(e => e.Id == id);
-            if (existing.Id is not null) list.Remove(existing);
+            if (list.First is { } head && head.Value.Id == id) return; // the common case: seen again at once
+            for (var node = list.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Id == id)
+                {
+                    list.Remove(node);
+                    break;
+                }
+            }
             list.AddFirst((id, label));
             if (list.Count > Capacity) list.RemoveLast();
         }

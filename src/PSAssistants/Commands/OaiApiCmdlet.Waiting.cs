@@ -122,11 +122,13 @@ public abstract partial class OaiApiCmdlet
         {
             var finished = false;
             var reopen = start.Reopen;
+            var seenBefore = sequence;
+            var updates = 0;
             using (start)
             {
                 try
                 {
-                    ReadEvents(events, wait, watch, ref run, ref sequence, printer, progress);
+                    updates = ReadEvents(events, wait, watch, ref run, ref sequence, printer, progress);
                     finished = run is not null && IsSettled(run);
                 }
                 catch (OaiApiException ex) when (ex.Kind is OaiErrorKind.Connection or OaiErrorKind.Protocol)
@@ -146,10 +148,16 @@ public abstract partial class OaiApiCmdlet
             if (finished) break;
             if (TimedOut(watch, wait)) return (run, true);
 
-            // The stream ended early: attach again after the last event seen, or fall back to polling.
+            // The stream ended early: attach again after the last event seen, or fall back to polling when an
+            // attached stream brought nothing new (a server may end a cancelled run's stream with no event).
             interrupted = true;
             var current = run;
             var resumeAfter = sequence;
+            if (updates == 0 && sequence == seenBefore)
+            {
+                start = null;
+                break;
+            }
             try
             {
                 start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
@@ -186,9 +194,11 @@ public abstract partial class OaiApiCmdlet
         return (run, false);
     }
 
-    private void ReadEvents(IAsyncEnumerable<RunEvent> events, WaitOptions wait, Stopwatch watch, ref OaiRun? run, ref long? sequence,
+    /// <summary>Reads events until the run settles, the stream ends or time is up; returns how many run updates it saw.</summary>
+    private int ReadEvents(IAsyncEnumerable<RunEvent> events, WaitOptions wait, Stopwatch watch, ref OaiRun? run, ref long? sequence,
         TextPrinter? printer, WaitProgress progress)
     {
+        var updates = 0;
         using var deadline = new CancellationTokenSource();
         if (wait.TimeoutSec is { } t) deadline.CancelAfter(TimeSpan.FromSeconds(t) - watch.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(StopToken, deadline.Token);
@@ -204,17 +214,18 @@ public abstract partial class OaiApiCmdlet
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !StopToken.IsCancellationRequested)
                 {
-                    return; // the caller sees the time is up
+                    return updates; // the caller sees the time is up
                 }
-                if (!more) return;
+                if (!more) return updates;
                 var ev = e.Current;
                 sequence = ev.Sequence ?? sequence;
                 switch (ev.Kind)
                 {
                     case RunEventKind.RunUpdated:
                         run = _lastSeen = ev.Run;
+                        updates++;
                         progress.Show(run!, watch);
-                        if (IsSettled(run!)) return;
+                        if (IsSettled(run!)) return updates;
                         break;
                     case RunEventKind.TextDelta:
                         printer?.Print(ev.MessageId, ev.Text!);
@@ -232,10 +243,17 @@ public abstract partial class OaiApiCmdlet
         }
     }
 
-    /// <summary>Polls with a growing interval; transient failures of one poll do not end the wait. Null when time ran out.</summary>
+    /// <summary>Failed polls in a row (each already retried by the client) after which a wait gives up.</summary>
+    private const int MaxFailedPolls = 10;
+
+    /// <summary>
+    /// Polls with a growing interval; transient failures of single polls do not end the wait, but a server that
+    /// keeps failing does, with its last error, rather than holding a runbook forever. Null when time ran out.
+    /// </summary>
     private OaiRun? Poll(OaiRun run, WaitOptions wait, Stopwatch watch, WaitProgress progress)
     {
         var adapter = Adapter;
+        var failed = 0;
         var interval = TimeSpan.FromMilliseconds(100);
         while (!IsSettled(run))
         {
@@ -249,10 +267,11 @@ public abstract partial class OaiApiCmdlet
             try
             {
                 run = _lastSeen = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
+                failed = 0;
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex) && ++failed < MaxFailedPolls)
             {
-                WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting.");
+                WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting ({failed} in a row).");
             }
         }
         return run;

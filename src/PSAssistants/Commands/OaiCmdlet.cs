@@ -9,19 +9,43 @@ namespace PSAssistants.Commands;
 /// runs async client calls while relaying their Verbose/Debug text on the pipeline thread, and turns
 /// client failures into ErrorRecords with stable ids.
 /// </summary>
-public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
+public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<(bool Verbose, string Text)> _log = new();
-    private readonly AutoResetEvent _signal = new(false);
+    private AutoResetEvent? _signal;
+    private bool? _verbose;
+    private bool? _debug;
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
     protected CancellationToken StopToken => _stop.Token;
 
+    /// <summary>Wakes the pipeline thread; made on first need, since most calls finish without waiting.</summary>
+    private AutoResetEvent Signal => _signal ??= new AutoResetEvent(false);
+
     protected override void StopProcessing()
     {
         _stop.Cancel();
-        _signal.Set();
+        _signal?.Set();
+    }
+
+    public void Dispose()
+    {
+        _signal?.Dispose();
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    bool IOaiLogSink.VerboseEnabled => _verbose ??= StreamEnabled("Verbose", "VerbosePreference");
+
+    bool IOaiLogSink.DebugEnabled => _debug ??= StreamEnabled("Debug", "DebugPreference");
+
+    /// <summary>-Verbose/-Debug when given, else the preference variable in scope.</summary>
+    private bool StreamEnabled(string parameter, string preference)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(parameter, out var value))
+            return LanguagePrimitives.IsTrue(value);
+        return GetVariableValue(preference) is { } p && LanguagePrimitives.ConvertTo<ActionPreference>(p) is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
     }
 
     /// <summary>Runs on the pipeline thread before each operation (the API cmdlets renew access tokens here).</summary>
@@ -73,11 +97,12 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
 
         if (!task.IsCompleted)
         {
-            task.ContinueWith(static (_, s) => ((AutoResetEvent)s!).Set(), _signal, CancellationToken.None,
+            var signal = Signal;
+            task.ContinueWith(static (_, s) => ((AutoResetEvent)s!).Set(), signal, CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             while (!task.IsCompleted)
             {
-                _signal.WaitOne();
+                signal.WaitOne();
                 DrainLog();
             }
         }
@@ -98,12 +123,21 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
     /// <summary>Writes each item of a paged list as it arrives, so the pipeline sees objects page by page.</summary>
     protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null, int? first = null)
     {
-        var e = Await(_ => Task.FromResult(source.GetAsyncEnumerator(_stop.Token)));
+        // Most items are already in memory (the rest of a page): only a step that must wait goes through Await.
+        var previous = OaiLog.Current;
+        var previousRetries = OaiLog.MaxRetries;
+        OaiLog.Current = this;
+        OaiLog.MaxRetries = CallMaxRetries;
+        var e = source.GetAsyncEnumerator(_stop.Token);
         var left = first ?? int.MaxValue;
         try
         {
-            while (left > 0 && Await(_ => e.MoveNextAsync().AsTask()))
+            while (left > 0)
             {
+                BeforeOperation();
+                var step = e.MoveNextAsync();
+                var more = step.IsCompletedSuccessfully ? step.Result : Await(_ => step.AsTask());
+                if (!more) break;
                 if (filter is not null && !filter(e.Current)) continue;
                 Emit(e.Current);
                 left--;
@@ -112,19 +146,21 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink
         finally
         {
             Await(_ => e.DisposeAsync().AsTask());
+            OaiLog.Current = previous;
+            OaiLog.MaxRetries = previousRetries;
         }
     }
 
     void IOaiLogSink.Verbose(string message)
     {
         _log.Enqueue((true, message));
-        _signal.Set();
+        _signal?.Set();
     }
 
     void IOaiLogSink.Debug(string message)
     {
         _log.Enqueue((false, message));
-        _signal.Set();
+        _signal?.Set();
     }
 
     private void DrainLog()

@@ -30,7 +30,11 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
-        var run = Await(ct => adapter.GetRunAsync(threadId, runId, ct));
+        // On Responses the stream a wait attaches to replays the run from its start, so a piped run needs no
+        // fresh read first; elsewhere the read is the first poll.
+        var attaches = adapter.Protocol == OaiProtocol.Responses && CurrentSession.Streaming
+            && ParameterSetName == ObjectSet && !Run.IsTerminal && Run.Status != "requires_action";
+        var run = attaches ? Run : Await(ct => adapter.GetRunAsync(threadId, runId, ct));
         Emit(Follow(run, new WaitOptions
         {
             TimeoutSec = TimeoutSec,
