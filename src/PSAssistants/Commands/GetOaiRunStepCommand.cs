@@ -12,6 +12,15 @@ public sealed class GetOaiRunStepCommand : RunTargetCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
 
+    /// <summary>Starts the list after this step id.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? After { get; set; }
+
+    /// <summary>Every step across all pages: the default, unless -First caps it.</summary>
+    [Parameter]
+    public SwitchParameter All { get; set; }
+
     /// <summary>asc (first step first, the default) or desc.</summary>
     [Parameter]
     [ValidateSet("asc", "desc")]
@@ -21,6 +30,6 @@ public sealed class GetOaiRunStepCommand : RunTargetCmdlet
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
-        WriteEach(adapter.ListRunStepsAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First }, StopToken));
+        WriteEach(adapter.ListRunStepsAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
     }
 }

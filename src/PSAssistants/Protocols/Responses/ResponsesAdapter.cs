@@ -374,6 +374,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
         IEnumerable<ItemWire> items = (response.Output ?? new List<ItemWire>()).Where(i => i.Type is "message" or "function_call");
         if (options.Order == "desc") items = items.Reverse();
+        if (options.After is { } after) items = items.SkipWhile(i => (i.Id ?? i.CallId) != after).Skip(1);
         foreach (var item in items.Take(options.First ?? int.MaxValue))
         {
             yield return new OaiRunStep
