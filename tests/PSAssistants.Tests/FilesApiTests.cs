@@ -595,6 +595,28 @@ public sealed class FilesApiTests : IDisposable
     }
 
     [Fact]
+    public async Task An_assistant_update_that_gives_tools_sends_their_resources_as_given()
+    {
+        var (adapter, handler) = T.Adapter();
+        handler.EnqueueJson(Fixtures.Assistant);
+        handler.EnqueueJson(Fixtures.Assistant);
+
+        await adapter.UpdateAssistantAsync("asst_abc123", new AssistantUpdateOptions
+        {
+            Tools = new[] { new OaiTool("code_interpreter"), new OaiTool("file_search") { VectorStoreIds = new[] { "vs_2" } } },
+        }, CancellationToken.None);
+        await adapter.UpdateAssistantAsync("asst_abc123", new AssistantUpdateOptions { Name = "Renamed" }, CancellationToken.None);
+
+        // A code_interpreter given without files drops the files it had, as -Tool replaces the tools.
+        T.AssertJsonEqual("""
+            {"tools": [{"type": "code_interpreter"}, {"type": "file_search"}],
+             "tool_resources": {"code_interpreter": {"file_ids": []}, "file_search": {"vector_store_ids": ["vs_2"]}}}
+            """, handler.Requests[0].Body);
+        // Without tools, neither tools nor their resources change.
+        T.AssertJsonEqual("""{"name": "Renamed"}""", handler.Requests[1].Body);
+    }
+
+    [Fact]
     public void Responses_tools_carry_the_container_files_and_the_vector_stores()
     {
         var interpreter = ResponsesAdapter.ToWire(new OaiTool("code_interpreter") { FileIds = new[] { "file-a" } });

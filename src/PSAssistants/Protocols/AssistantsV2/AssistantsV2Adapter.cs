@@ -66,6 +66,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Description = o.Description,
             Instructions = o.Instructions,
             Tools = o.Tools?.Select(ToWire).ToList(),
+            ToolResources = o.Tools is null ? null : ToolResources(o.Tools, replace: true),
             Metadata = o.Metadata,
             Temperature = o.Temperature,
             TopP = o.TopP,
@@ -304,18 +305,26 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         VectorStoreIds = t.Type == "file_search" ? resources?.FileSearch?.VectorStoreIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
     };
 
-    /// <summary>The files and vector stores of an assistant's tools, as tool_resources; null when there are none.</summary>
-    internal static ToolResourcesWire? ToolResources(IReadOnlyList<OaiTool> tools)
+    /// <summary>
+    /// The files and vector stores of an assistant's tools, as tool_resources; null when there are none. An
+    /// update (<paramref name="replace"/>) that gives the tools sends an empty list for a code_interpreter or
+    /// file_search tool without files, so the server's resources match the tools given, as the tools do.
+    /// </summary>
+    internal static ToolResourcesWire? ToolResources(IReadOnlyList<OaiTool> tools, bool replace = false)
     {
+        var interpreter = tools.Any(t => t.Type == "code_interpreter");
+        var search = tools.Any(t => t.Type == "file_search");
         var fileIds = tools.Where(t => t.Type == "code_interpreter").SelectMany(t => t.FileIds).Distinct(StringComparer.Ordinal)
             .Select(id => OaiId.Check(id, "file")).ToList();
         var storeIds = tools.Where(t => t.Type == "file_search").SelectMany(t => t.VectorStoreIds).Distinct(StringComparer.Ordinal)
             .Select(id => OaiId.Check(id, "vector store")).ToList();
-        if (fileIds.Count == 0 && storeIds.Count == 0) return null;
+        var withFiles = fileIds.Count > 0 || (replace && interpreter);
+        var withStores = storeIds.Count > 0 || (replace && search);
+        if (!withFiles && !withStores) return null;
         return new ToolResourcesWire
         {
-            CodeInterpreter = fileIds.Count == 0 ? null : new CodeInterpreterResourcesWire { FileIds = fileIds },
-            FileSearch = storeIds.Count == 0 ? null : new FileSearchResourcesWire { VectorStoreIds = storeIds },
+            CodeInterpreter = withFiles ? new CodeInterpreterResourcesWire { FileIds = fileIds } : null,
+            FileSearch = withStores ? new FileSearchResourcesWire { VectorStoreIds = storeIds } : null,
         };
     }
 

@@ -58,6 +58,7 @@ internal sealed class ModifyAssistantRequest
     public string? Description { get; set; }
     public string? Instructions { get; set; }
     public List<ToolWire>? Tools { get; set; }
+    public ToolResourcesWire? ToolResources { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
