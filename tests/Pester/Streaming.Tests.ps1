@@ -84,6 +84,29 @@ Describe 'Streaming on <Protocol>' -ForEach $protocols {
         $done.Id | Should -Be $run.Id
     }
 
+    It 'shows the status and elapsed time with Write-Progress, and nothing when progress is silenced' {
+        $thread = Start-Question 'show me progress [delay:1500]'
+        $records = foreach ($preference in 'Continue', 'SilentlyContinue') {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($module, $uri, $key, $protocol, $store, $threadId, $assistantId, $preference)
+                    $ProgressPreference = $preference
+                    Import-Module $module
+                    Connect-OaiService -ApiKey $key -BaseUri $uri -Protocol $protocol -AssistantStorePath $store
+                    $null = Start-OaiRun -Thread $threadId -Assistant $assistantId -Wait
+                }).AddArgument((Get-OaiTestModulePath)).AddArgument($Emulator.BaseUri).AddArgument($Key).
+            AddArgument($Protocol).AddArgument($Store).AddArgument($thread.Id).AddArgument($Assistant.Id).AddArgument($preference)
+            $null = $ps.Invoke()
+            , @($ps.Streams.Progress)
+            $ps.Dispose()
+            $null = $thread | Add-OaiMessage 'again [delay:1500]'
+        }
+        $shown = @($records[0] | Where-Object { $_.Activity -like 'Waiting for run*' })
+        $shown.Count | Should -BeGreaterThan 0
+        $shown[0].StatusDescription | Should -Match '^Status: \w+ \(\d+ s\)$'
+        @($records[1]).Count | Should -Be 0
+    }
+
     Context 'Ctrl+C' {
         BeforeAll {
             # Runs Start-OaiRun -Wait in a second runspace and stops it, as Ctrl+C does (StopProcessing).

@@ -74,10 +74,13 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
         {
             while (_pending.Count > 0)
             {
-                WriteProgress(new ProgressRecord(activityId, activity, $"{total - _pending.Count} of {total} indexed ({watch.Elapsed.TotalSeconds:0} s)")
+                if (ProgressWanted)
                 {
-                    PercentComplete = (total - _pending.Count) * 100 / total,
-                });
+                    WriteProgress(new ProgressRecord(activityId, activity, $"{total - _pending.Count} of {total} indexed ({watch.Elapsed.TotalSeconds:0} s)")
+                    {
+                        PercentComplete = (total - _pending.Count) * 100 / total,
+                    });
+                }
                 var left = TimeSpan.FromSeconds(TimeoutSec ?? 0) - watch.Elapsed;
                 if (TimeoutSec is not null && left <= TimeSpan.Zero)
                 {
@@ -124,7 +127,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
         }
         finally
         {
-            WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            if (ProgressWanted) WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
     }
 

@@ -385,11 +385,15 @@ public abstract partial class OaiApiCmdlet
     private sealed class WaitProgress
     {
         private readonly OaiApiCmdlet _cmdlet;
-        private readonly bool _enabled = !Console.IsOutputRedirected;
+        private readonly bool _enabled;
         private ProgressRecord? _record;
         private string? _lastStatus;
 
-        public WaitProgress(OaiApiCmdlet cmdlet) => _cmdlet = cmdlet;
+        public WaitProgress(OaiApiCmdlet cmdlet)
+        {
+            _cmdlet = cmdlet;
+            _enabled = cmdlet.ProgressWanted;
+        }
 
         public void Show(OaiRun run, Stopwatch watch)
         {

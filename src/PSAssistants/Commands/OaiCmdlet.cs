@@ -48,6 +48,12 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         return GetVariableValue(preference) is { } p && LanguagePrimitives.ConvertTo<ActionPreference>(p) is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
     }
 
+    /// <summary>
+    /// Whether progress is worth writing: not when the console host's output is redirected (a runbook's log,
+    /// where each update would be noise). Hosted runspaces keep their progress stream as it is.
+    /// </summary>
+    private protected bool ProgressWanted => !(Host.Name == "ConsoleHost" && Console.IsOutputRedirected);
+
     /// <summary>Runs on the pipeline thread before each operation (the API cmdlets renew access tokens here).</summary>
     private protected virtual void BeforeOperation()
     {

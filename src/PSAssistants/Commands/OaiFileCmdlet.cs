@@ -42,7 +42,7 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
             while (true)
             {
                 var all = Interlocked.Read(ref total);
-                if (all >= ProgressThreshold)
+                if (all >= ProgressThreshold && ProgressWanted)
                 {
                     activityId ??= Interlocked.Increment(ref s_activityIds);
                     var now = Interlocked.Read(ref done);
