@@ -14,8 +14,6 @@ internal static class OaiHttp
     /// <summary>Created on first use, never at import, so Import-Module stays cheap.</summary>
     public static HttpMessageInvoker Shared => s_shared.Value;
 
-    public static bool IsCreated => s_shared.IsValueCreated;
-
     private static readonly Dictionary<(Uri, string?), HttpMessageInvoker> s_proxied = new();
 
     /// <summary>

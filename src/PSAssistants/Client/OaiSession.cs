@@ -132,9 +132,6 @@ public sealed class OaiSession
         }
     }
 
-    /// <summary>Lets tests put an adapter over an in-memory transport.</summary>
-    internal void SetAdapter(IProtocolAdapter adapter) => _adapter = adapter;
-
     internal static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 

@@ -11,11 +11,6 @@ internal static class OaiSessions
     private static readonly object s_gate = new();
     private static OaiSession? s_default;
 
-    public static OaiSession? Current
-    {
-        get { lock (s_gate) return s_default; }
-    }
-
     public static OaiSession GetOrCreateDefault()
     {
         lock (s_gate)

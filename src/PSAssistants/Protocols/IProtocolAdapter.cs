@@ -79,9 +79,6 @@ internal sealed class ListOptions
     public string? After { get; init; }
     public string? Before { get; init; }
 
-    /// <summary>The options with a different order, for lists whose natural order differs.</summary>
-    public ListOptions WithOrder(string order) => new() { Order = order, First = First, After = After, Before = Before };
-
     /// <summary>Page size: as large as the API allows, unless fewer are wanted in all.</summary>
     public int PageSize => First is { } f && f < 100 ? Math.Max(f, 1) : 100;
 }
