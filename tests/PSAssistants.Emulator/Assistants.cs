@@ -22,6 +22,9 @@ sealed class RunE(string id, long createdAt, JsonObject json, ThreadE thread) : 
     public long CancelAtMs;
     public Outcome Plan = new ReplyOutcome("");
     public string? Instructions;
+    /// <summary>The schema the reply must fit (response_format json_schema), and the text it answers.</summary>
+    public JsonObject? Schema;
+    public string UserText = "";
     public int PromptTokens;
     public int CompletionTokens;
     public List<Entity> Steps { get; } = [];
@@ -340,17 +343,13 @@ static partial class AssistantsApi
         return result;
     }
 
-    static void ValidateResponseFormat(JsonObject b)
-    {
-        if (!b.TryGetPropertyValue("response_format", out var rf) || rf is null) return;
-        if (Json.IsString(rf))
-        {
-            if (rf.GetValue<string>() != "auto") throw V.ValueErr("response_format", rf.GetValue<string>(), ["auto"]);
-            return;
-        }
-        if (rf is not JsonObject o) throw V.TypeErr("response_format", "an object", rf);
-        V.EnumString(o, "type", ["text", "json_object", "json_schema"], "response_format", required: true);
-    }
+    static void ValidateResponseFormat(JsonObject b) => StructuredOutput.CheckResponseFormat(b);
+
+    /// <summary>The JSON schema a response_format asks the reply to fit, or null for text.</summary>
+    static JsonObject? SchemaOf(JsonNode? responseFormat) =>
+        responseFormat is JsonObject o && Json.Str(o["type"]) == "json_schema"
+            ? o["json_schema"]?["schema"] as JsonObject ?? new JsonObject()
+            : null;
 
     /// <summary>Validates the assistant fields present in <paramref name="b"/> and applies them to <paramref name="json"/>.</summary>
     static void ApplyAssistantFields(JsonObject b, JsonObject json)
@@ -367,6 +366,7 @@ static partial class AssistantsApi
         var temp = V.OptNumber(b, "temperature", 0, 2);
         var topP = V.OptNumber(b, "top_p", 0, 1);
         ValidateResponseFormat(b);
+        StructuredOutput.CheckEffort(b, "reasoning_effort");
         var effort = V.OptString(b, "reasoning_effort");
 
         if (name.present) json["name"] = name.value;
@@ -765,6 +765,7 @@ static partial class AssistantsApi
         }
         var parallel = V.OptBool(b, "parallel_tool_calls");
         ValidateResponseFormat(b);
+        StructuredOutput.CheckEffort(b, "reasoning_effort");
         var effort = V.OptString(b, "reasoning_effort").value;
         return new RunOptions(assistantId, model, instr.value, instr.present && instr.value is not null, addInstr, addMsgs, toolsClean,
             md.value ?? new JsonObject(), temp, topP, stream, maxP, maxC, trunc?.DeepClone(), toolChoice, parallel,
@@ -833,8 +834,11 @@ static partial class AssistantsApi
             DurationMs = StandInModel.DelayMs(userText) ?? State.DefaultRunDurationMs,
             Instructions = instructions,
             Plan = StandInModel.Plan(instructions, userText, functionNames),
+            Schema = SchemaOf(json["response_format"]),
+            UserText = userText,
             PromptTokens = StandInModel.Words(instructions) + t.Messages.Sum(m => StandInModel.Words(MessageText(m))),
         };
+        if (run.Schema is not null && run.Plan is ReplyOutcome asked) run.Plan = new ReplyOutcome(StructuredOutput.Reply(run.Schema, asked.Text, userText));
         t.Runs.Add(run);
         return run;
     }
@@ -975,7 +979,8 @@ static partial class AssistantsApi
             }
             var quoted = run.PendingCalls.Select(c => (c.Call.Name, given.First(g => g.id == c.Id).output)).ToList();
             run.PromptTokens += quoted.Sum(q => StandInModel.Words(q.output));
-            run.Plan = new ReplyOutcome(StandInModel.ToolReply(run.Instructions, quoted));
+            var reply = StandInModel.ToolReply(run.Instructions, quoted);
+            run.Plan = new ReplyOutcome(run.Schema is null ? reply : StructuredOutput.Reply(run.Schema, reply, run.UserText));
             run.PendingCalls = [];
             run.Json["required_action"] = null;
             run.PhaseStartMs = nowMs;

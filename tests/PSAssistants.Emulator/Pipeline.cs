@@ -231,7 +231,7 @@ static class Pipeline
                 await other; // then look again: replay its answer, or do the work if it stored none
             }
             var req = new Req { Http = ctx, Method = method, Segs = segs, RawBody = body, RawBytes = bytes };
-            result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? FilesEndpoints.Route(req) ?? throw InvalidUrl(method, path);
+            result = AssistantsApi.Route(req) ?? ResponsesApi.Route(req) ?? FilesEndpoints.Route(req) ?? ModelsApi.Route(req) ?? throw InvalidUrl(method, path);
             while (result is DeferredResult d) result = await d.Run();
         }
         catch (ApiException e)

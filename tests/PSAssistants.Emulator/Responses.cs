@@ -29,6 +29,9 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
     public ConversationE? Conversation;
     public bool Appended;
     public int InputTokens;
+    public int CachedTokens;
+    /// <summary>Asked for reasoning: the reply's usage counts reasoning tokens (one per word of the reply).</summary>
+    public bool Reasoning;
 
     public string Status
     {
@@ -102,10 +105,10 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
     public JsonObject UsageJson(int outputTokens) => new()
     {
         ["input_tokens"] = InputTokens,
-        ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0, ["cache_write_tokens"] = 0 },
-        ["output_tokens"] = outputTokens,
-        ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 },
-        ["total_tokens"] = InputTokens + outputTokens,
+        ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = CachedTokens, ["cache_write_tokens"] = 0 },
+        ["output_tokens"] = outputTokens + (Reasoning ? outputTokens : 0),
+        ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = Reasoning ? outputTokens : 0 },
+        ["total_tokens"] = InputTokens + outputTokens + (Reasoning ? outputTokens : 0),
     };
 
     void Finish(long t)
@@ -489,7 +492,24 @@ static partial class ResponsesApi
         var truncation = V.EnumString(b, "truncation", ["auto", "disabled"], dflt: "disabled");
         var tools = V.OptArray(b, "tools") is { } ta ? ValidateTools(ta) : new JsonArray();
         var text = V.OptObject(b, "text");
+        var schema = StructuredOutput.CheckText(text);
         var reasoning = V.OptObject(b, "reasoning");
+        StructuredOutput.CheckReasoning(reasoning);
+        var maxToolCalls = V.OptInt(b, "max_tool_calls", 0, int.MaxValue).value;
+        var contextManagement = V.OptArray(b, "context_management");
+        if (contextManagement is not null)
+        {
+            if (contextManagement.Count == 0)
+                throw new ApiException(400, "Invalid 'context_management': empty array. Expected an array with minimum length 1, but got an empty array instead.", "context_management", "empty_array");
+            for (var i = 0; i < contextManagement.Count; i++)
+            {
+                var cp = $"context_management[{i}]";
+                if (contextManagement[i] is not JsonObject entry) throw V.TypeErr(cp, "an object", contextManagement[i]);
+                V.NoUnknown(entry, ["type", "compact_threshold"], cp);
+                V.EnumString(entry, "type", ["compaction"], cp, required: true);
+                V.OptInt(entry, "compact_threshold", 1000, int.MaxValue, cp);
+            }
+        }
         JsonNode toolChoice = "auto";
         if (b.TryGetPropertyValue("tool_choice", out var tc) && tc is not null)
         {
@@ -498,7 +518,16 @@ static partial class ResponsesApi
                 var s = tc.GetValue<string>();
                 if (s is not ("none" or "auto" or "required")) throw V.ValueErr("tool_choice", s, ["none", "auto", "required"]);
             }
-            else if (tc is JsonObject tco) V.ReqString(tco, "type", "tool_choice");
+            else if (tc is JsonObject tco)
+            {
+                // ToolChoiceFunction needs the function's name, which must be one of the tools given.
+                if (V.ReqString(tco, "type", "tool_choice") == "function")
+                {
+                    var forced = V.ReqString(tco, "name", "tool_choice");
+                    if (!tools.OfType<JsonObject>().Any(t => Json.Str(t["type"]) == "function" && Json.Str(t["name"]) == forced))
+                        throw new ApiException(400, $"Tool choice 'function' with name '{forced}' not found in 'tools' parameter.", "tool_choice");
+                }
+            }
             else throw V.TypeErr("tool_choice", "a string or an object", tc);
             toolChoice = tc.DeepClone();
         }
@@ -574,6 +603,7 @@ static partial class ResponsesApi
             Outcome plan = outputs.Count > 0
                 ? new ReplyOutcome(StandInModel.ToolReply(instructions, outputs.Select(o => (callNames.GetValueOrDefault(Json.Str(o["call_id"]) ?? "", Json.Str(o["call_id"]) ?? ""), ItemText(o)))))
                 : StandInModel.Plan(instructions, userText, functionNames, allowExpire: false);
+            if (schema is not null && plan is ReplyOutcome asked) plan = new ReplyOutcome(StructuredOutput.Reply(schema, asked.Text, userText));
 
             var nowMs = Clock.NowMs();
             var now = Clock.Sec(nowMs);
@@ -591,7 +621,7 @@ static partial class ResponsesApi
                 ["incomplete_details"] = null,
                 ["instructions"] = instructions,
                 ["max_output_tokens"] = maxOut,
-                ["max_tool_calls"] = null,
+                ["max_tool_calls"] = maxToolCalls,
                 ["model"] = model,
                 ["output"] = new JsonArray(),
                 ["parallel_tool_calls"] = parallel,
@@ -623,6 +653,9 @@ static partial class ResponsesApi
                 Input = input,
                 Conversation = conversation,
                 InputTokens = StandInModel.Words(instructions) + all.Sum(i => StandInModel.Words(ItemText(i))),
+                // What came before this request's input counts as read from the prompt cache.
+                CachedTokens = history.Sum(i => StandInModel.Words(ItemText(i))),
+                Reasoning = Json.Str(reasoning?["effort"]) is { } effort && effort != "none",
             };
             if (plan is ToolCallsOutcome tco2)
                 resp.Calls = tco2.Calls.Select(c => new ResponseCall(Ids.New("fc_"), Ids.New("call_"), c)).ToList();
