@@ -48,6 +48,7 @@
         'Set-OaiMessage'
         'Remove-OaiMessage'
         'Get-OaiRunStep'
+        'Get-OaiModel'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -19,6 +19,7 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
     [Parameter(ParameterSetName = PromptSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelIdCompleter))]
     public string? Model { get; set; }
 
     /// <summary>A prompt stored in the dashboard (pmpt_...), sent as prompt {id, version}. Responses only.</summary>

@@ -22,6 +22,7 @@ public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelIdCompleter))]
     public string? Model { get; set; }
 
     protected override void ProcessItem()

@@ -44,6 +44,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelIdCompleter))]
     public string? Model { get; set; }
 
     [Parameter]
