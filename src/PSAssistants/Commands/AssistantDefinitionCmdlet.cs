@@ -4,7 +4,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>The parameters that define an assistant, shared by New-OaiAssistant and Set-OaiAssistant.</summary>
-public abstract class AssistantDefinitionCmdlet : OaiApiCmdlet
+public abstract class AssistantDefinitionCmdlet : RunSettingsCmdlet
 {
     [Parameter]
     [ValidateLength(0, 256000)]
@@ -38,13 +38,6 @@ public abstract class AssistantDefinitionCmdlet : OaiApiCmdlet
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
-    [Parameter]
-    [ValidateRange(0.0, 2.0)]
-    public double? Temperature { get; set; }
-
-    [Parameter]
-    [ValidateRange(0.0, 1.0)]
-    public double? TopP { get; set; }
 
     /// <summary>The tools these parameters define, or null when none of the tool parameters was given.</summary>
     private protected IReadOnlyList<OaiTool>? DefinedTools()

@@ -45,9 +45,16 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Temperature = Temperature,
             TopP = TopP,
+            Settings = RunSettingsFromParameters(withSampling: false),
         };
-        if (!ShouldProcess(Name ?? Model ?? PromptId, "Create assistant")) return;
         var adapter = Adapter;
+        adapter.CheckRunSettings(options.Settings);
+        if (PromptId is not null && string.Equals(CurrentSession.BaseUri.Host, "api.openai.com", StringComparison.OrdinalIgnoreCase))
+        {
+            WriteWarning("OpenAI shut down reusable prompt objects (v1/prompts) on 2026-11-30: -PromptId works only with servers that still serve them. " +
+                "Keep the prompt in an assistant definition instead (-Instructions, then Export-OaiAssistant / Import-OaiAssistant).");
+        }
+        if (!ShouldProcess(Name ?? Model ?? PromptId, "Create assistant")) return;
         Emit(WithHandlers(Await(ct => adapter.CreateAssistantAsync(options, ct)), options.Tools));
     }
 }

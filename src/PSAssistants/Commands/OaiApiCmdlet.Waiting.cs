@@ -29,6 +29,9 @@ public abstract partial class OaiApiCmdlet
 {
     private static readonly TimeSpan s_cancelOnStopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The text a followed stream wrote since the run last asked for tool outputs; null when not collected.</summary>
+    private protected StringBuilder? CollectedText;
+
     /// <summary>The run as last seen anywhere in the wait, so Ctrl+C can cancel it whatever the wait was doing.</summary>
     private OaiRun? _lastSeen;
 
@@ -224,14 +227,17 @@ public abstract partial class OaiApiCmdlet
                     case RunEventKind.RunUpdated:
                         run = _lastSeen = ev.Run;
                         updates++;
+                        if (run!.Status == OaiRunStatus.RequiresAction) CollectedText?.Clear();
                         progress.Show(run!, watch);
                         if (IsSettled(run!)) return updates;
                         break;
                     case RunEventKind.TextDelta:
                         printer?.Print(ev.MessageId, ev.Text!);
+                        CollectedText?.Append(ev.Text);
                         break;
                     case RunEventKind.MessageDone:
                         printer?.EndMessage(ev.MessageId);
+                        CollectedText?.Append("\n\n");
                         break;
                 }
             }

@@ -39,9 +39,11 @@ public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Temperature = Temperature,
             TopP = TopP,
+            Settings = RunSettingsFromParameters(withSampling: false),
         };
-        if (!ShouldProcess(id, "Update assistant")) return;
         var adapter = Adapter;
+        adapter.CheckRunSettings(options.Settings);
+        if (!ShouldProcess(id, "Update assistant")) return;
         Emit(WithHandlers(Await(ct => adapter.UpdateAssistantAsync(id, options, ct)), tools ?? Array.Empty<OaiTool>()));
     }
 }

@@ -7,7 +7,7 @@ namespace PSAssistants.Commands;
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
 [Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
-public sealed class StartOaiRunCommand : OaiApiCmdlet
+public sealed class StartOaiRunCommand : RunSettingsCmdlet
 {
     private const string ThreadSet = "Thread";
     private const string NewThreadSet = "NewThread";
@@ -25,12 +25,12 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Message { get; set; } = Array.Empty<string>();
 
-    /// <summary>An assistant object or id.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>An assistant object or id; without it, -Model answers a one-shot question (with -Wait or -Stream).</summary>
+    [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("AssistantId")]
     [ValidateNotNull]
-    public object Assistant { get; set; } = null!;
+    public object? Assistant { get; set; }
 
     /// <summary>Replaces the assistant's instructions for this run.</summary>
     [Parameter]
@@ -79,6 +79,15 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;
+        var settings = RunSettingsFromParameters(withSampling: true);
+        var adapter = Adapter;
+        adapter.CheckRunSettings(settings);
+        var follow = Wait || Stream;
+        if (Assistant is null)
+        {
+            OneShot(threadId, settings, follow);
+            return;
+        }
         var assistant = InputResolver.Unwrap(Assistant) as OaiAssistant;
         var options = new RunCreateOptions
         {
@@ -88,10 +97,17 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             Instructions = Instructions,
             AdditionalInstructions = AdditionalInstructions,
             Metadata = OaiMetadata.FromHashtable(Metadata),
+            Settings = settings,
         };
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
+        var run = StartRun(threadId, options, assistant, follow);
+        Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings)) : run);
+    }
+
+    /// <summary>Starts the run (on a new thread with -Message) and, with -Wait or -Stream, follows it to its end.</summary>
+    private OaiRun StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow)
+    {
         var adapter = Adapter;
-        var follow = Wait || Stream;
         var wait = new WaitOptions
         {
             TimeoutSec = TimeoutSec,
@@ -99,6 +115,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
         };
+        CollectedText = follow ? new System.Text.StringBuilder() : null;
         if (threadId is null)
         {
             var thread = new ThreadCreateOptions
@@ -109,14 +126,114 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             };
             var stream = follow && CurrentSession.Streaming;
             var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, stream, ct));
-            Emit(follow ? FollowStarted(start, wait) : start.Run);
-            return;
+            return follow ? FollowStarted(start, wait) : start.Run!;
         }
-        if (follow)
+        if (follow) return StartAndFollow(threadId, options, wait);
+        return Await(ct => adapter.CreateRunAsync(threadId, options, ct));
+    }
+
+    /// <summary>
+    /// A question without an assistant: on Responses a definition made for this run and stored nowhere; on
+    /// Assistants v2 a temporary assistant, removed afterwards whatever happens (failure, Ctrl+C included).
+    /// </summary>
+    private void OneShot(string? threadId, OaiRunSettings settings, bool follow)
+    {
+        if (string.IsNullOrEmpty(Model))
+            throw new ArgumentException("Start-OaiRun needs -Assistant, or -Model for a question without one.");
+        if (!follow)
+            throw new ArgumentException("A run without -Assistant needs -Wait or -Stream: its assistant exists only while the run is followed.");
+        if (!ShouldProcess(threadId ?? "a new thread", $"Start a run of model {Model}")) return;
+        var adapter = Adapter;
+        OaiAssistant assistant;
+        if (adapter.AssistantsAreLocal)
         {
-            Emit(StartAndFollow(threadId, options, wait));
-            return;
+            assistant = new OaiAssistant { Id = Protocols.Responses.AssistantStore.NewId(), Model = Model, Name = "one-shot" };
         }
-        Emit(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));
+        else
+        {
+            var temporary = new AssistantCreateOptions
+            {
+                Model = Model,
+                Name = "PSAssistants one-shot",
+                Metadata = new Dictionary<string, string> { ["psassistants_temporary"] = "true" },
+            };
+            assistant = Await(ct => adapter.CreateAssistantAsync(temporary, ct));
+        }
+        try
+        {
+            var options = new RunCreateOptions
+            {
+                AssistantId = assistant.Id,
+                Assistant = assistant,
+                Model = Model,
+                Instructions = Instructions,
+                AdditionalInstructions = AdditionalInstructions,
+                Metadata = OaiMetadata.FromHashtable(Metadata),
+                Settings = settings,
+            };
+            Emit(WithOutput(StartRun(threadId, options, assistant, follow), settings));
+        }
+        finally
+        {
+            if (!adapter.AssistantsAreLocal) RemoveTemporary(adapter, assistant.Id);
+        }
+    }
+
+    /// <summary>Removes a temporary assistant with a token of its own, so that it goes even after Ctrl+C.</summary>
+    private void RemoveTemporary(IProtocolAdapter adapter, string id)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            Task.Run(() => adapter.DeleteAssistantAsync(id, cts.Token)).Wait(cts.Token);
+        }
+        catch (Exception ex) when (ex is AggregateException or OperationCanceledException)
+        {
+            if (!StopToken.IsCancellationRequested)
+                WriteWarning($"The temporary assistant {id} could not be removed ({ex.InnerException?.Message ?? ex.Message}); remove it with Remove-OaiAssistant.");
+        }
+    }
+
+    /// <summary>
+    /// Fills OutputText and, when the run asked for JSON, OutputObject, once the run has completed: from the
+    /// response itself (Responses) or the streamed text, else from the run's messages (one request). A reply that
+    /// does not fit the schema is OaiOutputInvalid, with the run and its text as the error's target.
+    /// </summary>
+    private OaiRun WithOutput(OaiRun run, OaiRunSettings settings)
+    {
+        if (run.Status != OaiRunStatus.Completed) return run;
+        var text = run.OutputText;
+        if (text is null && CollectedText is { Length: > 0 } collected) text = collected.ToString().TrimEnd();
+        if (text is null)
+        {
+            var adapter = Adapter;
+            text = Await(async ct =>
+            {
+                var parts = new List<string>();
+                await foreach (var m in adapter.ListMessagesAsync(run.ThreadId, run.Id, new ListOptions { Order = "asc" }, ct).ConfigureAwait(false))
+                    if (m.Role == "assistant" && !string.IsNullOrEmpty(m.Text)) parts.Add(m.Text);
+                return parts.Count == 0 ? null : string.Join("\n\n", parts);
+            });
+        }
+        run.OutputText = text;
+        var schema = settings.JsonSchema ?? run.SchemaJson;
+        if (schema is null || text is null) return run;
+        try
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(text);
+            if (Json.JsonSchemas.Mismatch(node, System.Text.Json.Nodes.JsonNode.Parse(schema)!.AsObject()) is { } mismatch)
+                throw new FormatException($"it does not fit the schema: {mismatch}");
+            run.OutputObject = settings.JsonSchema is not null && settings.SchemaType is { } type
+                ? Json.JsonSchemas.ToInstance(node, type)
+                : Json.JsonSchemas.ToPowerShell(node);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException)
+        {
+            var shown = text.Length > 200 ? text[..200] + "..." : text;
+            WriteError(new ErrorRecord(
+                new InvalidDataException($"Run {run.Id} completed, but its reply is not the JSON asked for ({ex.Message}). The text is kept in the run's OutputText: {shown}", ex),
+                "OaiOutputInvalid", ErrorCategory.InvalidResult, run));
+        }
+        return run;
     }
 }

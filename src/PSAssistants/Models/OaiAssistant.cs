@@ -19,6 +19,9 @@ public sealed class OaiAssistant
 
     public string? PromptVersion { get; internal set; }
 
+    /// <summary>Reasoning, limits, tool choice and the answer's JSON schema that runs of this assistant go with.</summary>
+    public OaiRunSettings RunSettings { get; internal set; } = OaiRunSettings.Empty;
+
     public override string ToString() => Id;
 }
 

@@ -27,6 +27,18 @@ public sealed class OaiRun
     public OaiRequiredAction? RequiredAction { get; internal set; }
     public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
 
+    /// <summary>The reply's text, once a run that Start-OaiRun -Wait or -Stream followed has completed.</summary>
+    public string? OutputText { get; internal set; }
+
+    /// <summary>
+    /// The reply as an object when the run asked for JSON (-JsonSchema): an instance of the type given, else a
+    /// PSCustomObject.
+    /// </summary>
+    public object? OutputObject { get; internal set; }
+
+    /// <summary>The JSON schema the run's reply was asked to fit, as the server reports it; null for text.</summary>
+    internal string? SchemaJson { get; set; }
+
     /// <summary>The server's own JSON of the run where the protocol maps it (Responses: the response object).</summary>
     public string? RawJson { get; internal set; }
 
@@ -51,6 +63,12 @@ public sealed class OaiUsage
     public long PromptTokens { get; internal set; }
     public long CompletionTokens { get; internal set; }
     public long TotalTokens { get; internal set; }
+
+    /// <summary>Input tokens read from the prompt cache, where the protocol reports them (Responses).</summary>
+    public long? CachedTokens { get; internal set; }
+
+    /// <summary>Output tokens spent on reasoning, where the protocol reports them (Responses); part of CompletionTokens.</summary>
+    public long? ReasoningTokens { get; internal set; }
 
     public override string ToString() => $"{TotalTokens} tokens ({PromptTokens} in, {CompletionTokens} out)";
 }

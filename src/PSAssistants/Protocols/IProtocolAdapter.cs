@@ -18,6 +18,12 @@ internal interface IProtocolAdapter
     /// </summary>
     bool ReplaysRunStream { get; }
 
+    /// <summary>Refuses (OaiNotSupported) run settings this protocol's wire has no field for, before any request.</summary>
+    void CheckRunSettings(OaiRunSettings settings);
+
+    /// <summary>Whether assistants are definitions kept on the client (Responses), so a run can use one made for it alone.</summary>
+    bool AssistantsAreLocal { get; }
+
     /// <summary>Files, containers and vector stores: the same endpoints on both protocols.</summary>
     FilesApi Files { get; }
 
@@ -112,6 +118,9 @@ internal sealed record AssistantCreateOptions
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     public double? Temperature { get; init; }
     public double? TopP { get; init; }
+
+    /// <summary>Reasoning, limits, tool choice, schema and extra body fields of the assistant's runs.</summary>
+    public OaiRunSettings Settings { get; init; } = OaiRunSettings.Empty;
 }
 
 internal sealed record ThreadCreateOptions
@@ -133,6 +142,9 @@ internal sealed record AssistantUpdateOptions
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     public double? Temperature { get; init; }
     public double? TopP { get; init; }
+
+    /// <summary>Settings to change: each one set replaces the assistant's, the others stay.</summary>
+    public OaiRunSettings Settings { get; init; } = OaiRunSettings.Empty;
 }
 
 internal sealed record MessageCreateOptions
@@ -157,6 +169,9 @@ internal sealed record RunCreateOptions
     public string? Instructions { get; init; }
     public string? AdditionalInstructions { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>This run's settings; each one set wins over the assistant's.</summary>
+    public OaiRunSettings Settings { get; init; } = OaiRunSettings.Empty;
 
     /// <summary>
     /// The instructions the run goes with, by one rule on both protocols: -Instructions, else the assistant's

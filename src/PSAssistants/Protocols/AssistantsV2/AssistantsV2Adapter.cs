@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PSAssistants.Client;
 using PSAssistants.Json;
 
@@ -31,6 +32,10 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public Common.FilesApi Files => _files.Value;
 
+    public void CheckRunSettings(OaiRunSettings settings) => Checked(settings);
+
+    public bool AssistantsAreLocal => false;
+
     #region Assistants
 
     public async Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
@@ -39,6 +44,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             throw new OaiApiException(OaiErrorKind.NotSupported,
                 "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.");
         if (string.IsNullOrEmpty(o.Model)) throw new ArgumentException("An assistant needs -Model.");
+        var settings = Checked(o.Settings);
         var body = new CreateAssistantRequest
         {
             Model = o.Model,
@@ -47,11 +53,16 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Instructions = o.Instructions,
             Tools = o.Tools.Count == 0 ? null : o.Tools.Select(ToWire).ToList(),
             ToolResources = ToolResources(o.Tools),
-            Metadata = o.Metadata,
+            Metadata = WithRunSettings(o.Metadata, settings),
             Temperature = o.Temperature,
             TopP = o.TopP,
+            ReasoningEffort = settings.ReasoningEffort,
+            ResponseFormat = ResponseFormat(settings),
         };
-        return Map(await _client.PostAsync("/assistants", body, J.CreateAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
+        var created = RequestBody.Merge(body, J.CreateAssistantRequest, settings.AdditionalBodyJson) is { } merged
+            ? await _client.PostAsync("/assistants", merged, RequestBody.Info, J.AssistantObject, ct).ConfigureAwait(false)
+            : await _client.PostAsync("/assistants", body, J.CreateAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false);
+        return Map(created, settings.SchemaType);
     }
 
     public async Task<OaiAssistant> GetAssistantAsync(string assistantId, CancellationToken ct) =>
@@ -65,6 +76,16 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<OaiAssistant> UpdateAssistantAsync(string assistantId, AssistantUpdateOptions o, CancellationToken ct)
     {
+        var change = Checked(o.Settings);
+        // The settings the assistant object has no field for live in its metadata: changing them, or the
+        // metadata, needs the ones it has now.
+        var metadata = o.Metadata;
+        var kept = change with { AdditionalBodyJson = null, JsonSchema = null, SchemaName = null, Strict = null, SchemaType = null };
+        if (!kept.IsEmpty || o.Metadata is not null)
+        {
+            var current = await GetAssistantAsync(assistantId, ct).ConfigureAwait(false);
+            metadata = WithRunSettings(o.Metadata ?? current.Metadata, change.Over(current.RunSettings));
+        }
         var body = new ModifyAssistantRequest
         {
             Model = o.Model,
@@ -73,11 +94,17 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Instructions = o.Instructions,
             Tools = o.Tools?.Select(ToWire).ToList(),
             ToolResources = o.Tools is null ? null : ToolResources(o.Tools, replace: true),
-            Metadata = o.Metadata,
+            Metadata = metadata,
             Temperature = o.Temperature,
             TopP = o.TopP,
+            ReasoningEffort = change.ReasoningEffort,
+            ResponseFormat = ResponseFormat(change),
         };
-        return Map(await _client.PostAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), body, J.ModifyAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
+        var path = "/assistants/" + OaiId.Check(assistantId, "assistant");
+        var updated = RequestBody.Merge(body, J.ModifyAssistantRequest, change.AdditionalBodyJson) is { } merged
+            ? await _client.PostAsync(path, merged, RequestBody.Info, J.AssistantObject, ct).ConfigureAwait(false)
+            : await _client.PostAsync(path, body, J.ModifyAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false);
+        return Map(updated, change.SchemaType);
     }
 
     /// <summary>The server gives the imported definition a new id.</summary>
@@ -94,6 +121,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             TopP = a.TopP,
             PromptId = a.PromptId,
             PromptVersion = a.PromptVersion,
+            Settings = a.RunSettings,
         }, ct);
 
     #endregion
@@ -146,12 +174,18 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     #region Runs
 
-    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct) =>
-        Map(await _client.PostAsync(ThreadPath(threadId) + "/runs", RunRequest(o, stream: null), J.CreateRunRequest, J.RunObject, ct).ConfigureAwait(false));
+    public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
+    {
+        var body = RunRequest(o, stream: null);
+        var path = ThreadPath(threadId) + "/runs";
+        return Map(RequestBody.Merge(body, J.CreateRunRequest, Effective(o).AdditionalBodyJson) is { } merged
+            ? await _client.PostAsync(path, merged, RequestBody.Info, J.RunObject, ct).ConfigureAwait(false)
+            : await _client.PostAsync(path, body, J.CreateRunRequest, J.RunObject, ct).ConfigureAwait(false));
+    }
 
     public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(RunRequest(o, stream: true), J.CreateRunRequest);
+        var body = RequestBody.Bytes(RunRequest(o, stream: true), J.CreateRunRequest, Effective(o).AdditionalBodyJson);
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, ThreadPath(threadId) + "/runs", body, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
@@ -160,6 +194,14 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<RunStart> CreateThreadAndRunAsync(ThreadCreateOptions thread, RunCreateOptions o, bool stream, CancellationToken ct)
     {
+        var settings = Effective(o);
+        if (settings.ReasoningEffort is not null)
+        {
+            // createThreadAndRun has no reasoning_effort: the thread first, then a run that can carry it.
+            var created = await CreateThreadAsync(thread, ct).ConfigureAwait(false);
+            if (stream) return await StartRunStreamAsync(created.Id, o, ct).ConfigureAwait(false);
+            return new RunStart(await CreateRunAsync(created.Id, o, ct).ConfigureAwait(false));
+        }
         // This request has no additional_instructions: they are appended to the instructions here, which then
         // need the assistant's own when the run does not replace them (otherwise the server applies its own).
         string? assistantInstructions = null;
@@ -173,10 +215,23 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Instructions = o.InstructionsFor(assistantInstructions),
             Metadata = o.Metadata,
             Stream = stream ? true : null,
+            Temperature = settings.Temperature,
+            TopP = settings.TopP,
+            MaxPromptTokens = settings.MaxPromptTokens,
+            MaxCompletionTokens = settings.MaxOutputTokens,
+            TruncationStrategy = Truncation(settings),
+            ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: true),
+            ParallelToolCalls = settings.ParallelToolCalls,
+            ResponseFormat = ResponseFormat(settings),
         };
-        if (!stream) return new RunStart(Map(await _client.PostAsync("/threads/runs", body, J.CreateThreadAndRunRequest, J.RunObject, ct).ConfigureAwait(false)));
+        if (!stream)
+        {
+            return new RunStart(Map(RequestBody.Merge(body, J.CreateThreadAndRunRequest, settings.AdditionalBodyJson) is { } merged
+                ? await _client.PostAsync("/threads/runs", merged, RequestBody.Info, J.RunObject, ct).ConfigureAwait(false)
+                : await _client.PostAsync("/threads/runs", body, J.CreateThreadAndRunRequest, J.RunObject, ct).ConfigureAwait(false)));
+        }
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/threads/runs",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateThreadAndRunRequest), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            RequestBody.Bytes(body, J.CreateThreadAndRunRequest, settings.AdditionalBodyJson), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
     }
 
     public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
@@ -203,15 +258,118 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     /// <summary>Assistants v2 cannot attach to a run already under way: the caller polls.</summary>
     public Task<RunStart?> ResumeRunStreamAsync(OaiRun run, long? afterSequence, CancellationToken ct) => Task.FromResult<RunStart?>(null);
 
-    private static CreateRunRequest RunRequest(RunCreateOptions o, bool? stream) => new()
+    private static CreateRunRequest RunRequest(RunCreateOptions o, bool? stream)
     {
-        AssistantId = OaiId.Check(o.AssistantId, "assistant"),
-        Model = o.Model,
-        Instructions = o.Instructions,
-        AdditionalInstructions = o.AdditionalInstructions,
-        Metadata = o.Metadata,
-        Stream = stream,
+        var settings = Effective(o);
+        return new CreateRunRequest
+        {
+            AssistantId = OaiId.Check(o.AssistantId, "assistant"),
+            Model = o.Model,
+            Instructions = o.Instructions,
+            AdditionalInstructions = o.AdditionalInstructions,
+            Metadata = o.Metadata,
+            Stream = stream,
+            ReasoningEffort = settings.ReasoningEffort,
+            Temperature = settings.Temperature,
+            TopP = settings.TopP,
+            MaxPromptTokens = settings.MaxPromptTokens,
+            MaxCompletionTokens = settings.MaxOutputTokens,
+            TruncationStrategy = Truncation(settings),
+            ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: true),
+            ParallelToolCalls = settings.ParallelToolCalls,
+            ResponseFormat = ResponseFormat(settings),
+        };
+    }
+
+    /// <summary>
+    /// The run's settings over its assistant's, where the assistant object is at hand (the server applies its
+    /// own JSON schema, temperature, top_p and reasoning effort by itself).
+    /// </summary>
+    private static OaiRunSettings Effective(RunCreateOptions o) => Checked(o.Settings).Over(o.Assistant?.RunSettings);
+
+    /// <summary>Settings with no field on Assistants v2 are refused before any request.</summary>
+    internal static OaiRunSettings Checked(OaiRunSettings s)
+    {
+        static OaiApiException No(string what, string why) => new(OaiErrorKind.NotSupported,
+            $"{what} is not available on the Assistants protocol: {why}. Connect with -Protocol Responses to use it.");
+        if (s.ReasoningSummary is not null) throw No("-ReasoningSummary", "runs have no reasoning summaries");
+        if (s.Verbosity is not null) throw No("-Verbosity", "runs have no verbosity setting");
+        if (s.MaxToolCalls is not null) throw No("-MaxToolCalls", "runs cannot cap their tool calls");
+        if (s.CompactThreshold is not null) throw No("-CompactThreshold", "threads are truncated (-Truncation auto, -LastMessages), not compacted");
+        if (s.Truncation == "disabled") throw No("-Truncation disabled", "a run's truncation_strategy is auto or last_messages");
+        if (s.MaxOutputTokens is < 256)
+            throw new ArgumentException($"-MaxOutputTokens {s.MaxOutputTokens} is below 256, the least max_completion_tokens a run takes on the Assistants protocol.");
+        return s;
+    }
+
+    /// <summary>truncation_strategy: {type: auto} or {type: last_messages, last_messages: N}.</summary>
+    private static JsonObject? Truncation(OaiRunSettings s) =>
+        s.LastMessages is { } n ? new JsonObject { ["type"] = "last_messages", ["last_messages"] = n }
+        : s.Truncation == "auto" ? new JsonObject { ["type"] = "auto" }
+        : null;
+
+    /// <summary>response_format {type: json_schema, json_schema: {name, schema, strict}}.</summary>
+    private static JsonObject? ResponseFormat(OaiRunSettings s) => RequestBody.Schema(s) is not { } schema ? null : new JsonObject
+    {
+        ["type"] = "json_schema",
+        ["json_schema"] = new JsonObject
+        {
+            ["name"] = s.SchemaName ?? "response",
+            ["schema"] = schema,
+            ["strict"] = s.Strict ?? true,
+        },
     };
+
+    /// <summary>Metadata key under which an assistant keeps the run settings its object has no field for.</summary>
+    internal const string RunSettingsKey = "psassistants_run";
+
+    /// <summary>The user's metadata plus the per-run settings (tokens, truncation, tool choice, parallel calls) as compact JSON.</summary>
+    internal static IReadOnlyDictionary<string, string>? WithRunSettings(IReadOnlyDictionary<string, string>? metadata, OaiRunSettings s)
+    {
+        var packed = new JsonObject();
+        if (s.ReasoningEffort is not null) packed["reasoning_effort"] = s.ReasoningEffort;
+        if (s.MaxOutputTokens is not null) packed["max_completion_tokens"] = s.MaxOutputTokens;
+        if (s.MaxPromptTokens is not null) packed["max_prompt_tokens"] = s.MaxPromptTokens;
+        if (s.Truncation is not null) packed["truncation"] = s.Truncation;
+        if (s.LastMessages is not null) packed["last_messages"] = s.LastMessages;
+        if (s.ToolChoice is not null) packed["tool_choice"] = s.ToolChoice;
+        if (s.ParallelToolCalls is not null) packed["parallel_tool_calls"] = s.ParallelToolCalls;
+        var result = metadata?.Where(kv => kv.Key != RunSettingsKey).ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>();
+        if (packed.Count == 0) return metadata is null && result.Count == 0 ? null : result;
+        if (result.Count >= OaiMetadata.MaxPairs)
+            throw new ArgumentException($"The assistant keeps its run settings in metadata key '{RunSettingsKey}' on the Assistants protocol, and its metadata already has {OaiMetadata.MaxPairs} pairs.");
+        result[RunSettingsKey] = packed.ToJsonString();
+        return result;
+    }
+
+    /// <summary>The settings an assistant object carries: its response_format's schema and the packed per-run ones.</summary>
+    private static OaiRunSettings RunSettingsOf(AssistantObject a, Type? schemaType)
+    {
+        JsonObject? packed = null;
+        if (a.Metadata?.TryGetValue(RunSettingsKey, out var text) == true)
+        {
+            try { packed = JsonNode.Parse(text) as JsonObject; }
+            catch (JsonException) { packed = null; }
+        }
+        var format = a.ResponseFormat as JsonObject;
+        var schema = format?["type"]?.GetValue<string>() == "json_schema" ? format["json_schema"] as JsonObject : null;
+        string? Str(string key) => packed?[key] is JsonValue v && v.TryGetValue<string>(out var x) ? x : null;
+        int? Int(string key) => packed?[key] is JsonValue v && v.TryGetValue<int>(out var x) ? x : null;
+        return new OaiRunSettings
+        {
+            ReasoningEffort = Str("reasoning_effort"),
+            MaxOutputTokens = Int("max_completion_tokens"),
+            MaxPromptTokens = Int("max_prompt_tokens"),
+            Truncation = Str("truncation"),
+            LastMessages = Int("last_messages"),
+            ToolChoice = Str("tool_choice"),
+            ParallelToolCalls = packed?["parallel_tool_calls"] is JsonValue p && p.TryGetValue<bool>(out var b) ? b : null,
+            JsonSchema = schema?["schema"]?.ToJsonString(),
+            SchemaName = schema?["name"]?.GetValue<string>(),
+            Strict = schema?["strict"] is JsonValue st && st.TryGetValue<bool>(out var strict) ? strict : null,
+            SchemaType = schema is null ? null : schemaType,
+        };
+    }
 
     /// <summary>
     /// The AssistantStreamEvent sequence: thread.run.* carry the run, thread.message.delta carries text,
@@ -361,7 +519,9 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         EndIndex = a.EndIndex,
     };
 
-    internal static OaiAssistant Map(AssistantObject a) => new()
+    internal static OaiAssistant Map(AssistantObject a) => Map(a, null);
+
+    internal static OaiAssistant Map(AssistantObject a, Type? schemaType) => new()
     {
         Id = a.Id,
         Name = a.Name,
@@ -372,7 +532,9 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         Temperature = a.Temperature,
         TopP = a.TopP,
         CreatedAt = Time(a.CreatedAt),
-        Metadata = OaiMetadata.From(a.Metadata),
+        // The run settings' metadata pair is the module's, not the user's.
+        Metadata = OaiMetadata.From(a.Metadata?.Where(kv => kv.Key != RunSettingsKey).ToDictionary(kv => kv.Key, kv => kv.Value)),
+        RunSettings = RunSettingsOf(a, schemaType),
     };
 
     internal static OaiThread Map(ThreadObject t) => new()
@@ -443,6 +605,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         ExpiresAt = Time(r.ExpiresAt),
         LastError = r.LastError is null ? null : new OaiRunError { Code = r.LastError.Code, Message = r.LastError.Message },
         IncompleteReason = r.IncompleteDetails?.Reason,
+        SchemaJson = r.ResponseFormat is JsonObject format && format["type"]?.GetValue<string>() == "json_schema" ? format["json_schema"]?["schema"]?.ToJsonString() : null,
         Usage = r.Usage is null ? null : new OaiUsage
         {
             PromptTokens = r.Usage.PromptTokens,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using PSAssistants.Json;
 
@@ -21,6 +22,9 @@ internal sealed class AssistantObject
     public Dictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
+
+    /// <summary>"auto", or {type: text|json_object|json_schema, json_schema?}.</summary>
+    public JsonNode? ResponseFormat { get; set; }
 }
 
 internal sealed class ToolWire
@@ -48,6 +52,8 @@ internal sealed class CreateAssistantRequest
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
+    public string? ReasoningEffort { get; set; }
+    public JsonObject? ResponseFormat { get; set; }
 }
 
 /// <summary>ModifyAssistantRequest: every field optional.</summary>
@@ -62,6 +68,8 @@ internal sealed class ModifyAssistantRequest
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
+    public string? ReasoningEffort { get; set; }
+    public JsonObject? ResponseFormat { get; set; }
 }
 
 /// <summary>ModifyThreadRequest and ModifyMessageRequest: metadata.</summary>
@@ -117,6 +125,14 @@ internal sealed class CreateThreadAndRunRequest
     public string? Instructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public bool? Stream { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    public int? MaxPromptTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public JsonObject? TruncationStrategy { get; set; }
+    public JsonNode? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+    public JsonObject? ResponseFormat { get; set; }
 }
 
 internal sealed class ThreadObject
@@ -242,6 +258,7 @@ internal sealed class RunObject
     public string? Instructions { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
     public RunUsageWire? Usage { get; set; }
+    public JsonNode? ResponseFormat { get; set; }
 }
 
 internal sealed class RequiredActionWire
@@ -294,6 +311,15 @@ internal sealed class CreateRunRequest
     public string? AdditionalInstructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public bool? Stream { get; set; }
+    public string? ReasoningEffort { get; set; }
+    public double? Temperature { get; set; }
+    public double? TopP { get; set; }
+    public int? MaxPromptTokens { get; set; }
+    public int? MaxCompletionTokens { get; set; }
+    public JsonObject? TruncationStrategy { get; set; }
+    public JsonNode? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+    public JsonObject? ResponseFormat { get; set; }
 }
 
 /// <summary>SubmitToolOutputsRunRequest: additionalProperties is false, so nothing else may be sent.</summary>

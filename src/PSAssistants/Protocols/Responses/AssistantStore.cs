@@ -177,6 +177,7 @@ internal sealed class StoredAssistant
     public double? TopP { get; set; }
     public string? PromptId { get; set; }
     public string? PromptVersion { get; set; }
+    public OaiRunSettings? RunSettings { get; set; }
     public long CreatedAt { get; set; }
 
     public static StoredAssistant From(OaiAssistant a) => new()
@@ -201,6 +202,7 @@ internal sealed class StoredAssistant
         TopP = a.TopP,
         PromptId = a.PromptId,
         PromptVersion = a.PromptVersion,
+        RunSettings = a.RunSettings.IsEmpty ? null : a.RunSettings,
         CreatedAt = a.CreatedAt.ToUnixTimeSeconds(),
     };
 
@@ -225,6 +227,7 @@ internal sealed class StoredAssistant
         TopP = TopP,
         PromptId = PromptId,
         PromptVersion = PromptVersion,
+        RunSettings = RunSettings ?? OaiRunSettings.Empty,
         CreatedAt = DateTimeOffset.FromUnixTimeSeconds(CreatedAt),
     };
 }

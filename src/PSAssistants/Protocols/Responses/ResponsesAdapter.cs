@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PSAssistants.Client;
 using PSAssistants.Json;
 
@@ -38,6 +39,10 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public Common.FilesApi Files => _files.Value;
 
+    public void CheckRunSettings(OaiRunSettings settings) => Checked(settings);
+
+    public bool AssistantsAreLocal => true;
+
     #region Assistants (local definitions)
 
     public Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
@@ -56,6 +61,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             TopP = o.TopP,
             PromptId = o.PromptId,
             PromptVersion = o.PromptVersion,
+            RunSettings = Checked(o.Settings),
             CreatedAt = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
         };
         _store.Save(StoredAssistant.From(assistant), replace: false);
@@ -101,6 +107,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Metadata = o.Metadata ?? current.Metadata,
             Temperature = o.Temperature ?? current.Temperature,
             TopP = o.TopP ?? current.TopP,
+            RunSettings = Checked(o.Settings).Over(current.RunSettings),
             PromptId = current.PromptId,
             PromptVersion = current.PromptVersion,
             CreatedAt = current.CreatedAt,
@@ -234,7 +241,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     public async Task<OaiRun> CreateRunAsync(string threadId, RunCreateOptions o, CancellationToken ct)
     {
         var body = RunBody(threadId, o, stream: null);
-        var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+        var (response, raw) = await PostAsync(body, ct).ConfigureAwait(false);
         return Map(response, raw, body.Conversation!);
     }
 
@@ -242,7 +249,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: true);
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct).ConfigureAwait(false);
+            RequestBody.Bytes(body, J.CreateResponseBody, body.AdditionalBodyJson), ct).ConfigureAwait(false), threadId, ct).ConfigureAwait(false);
     }
 
     /// <summary>A background response's events can be streamed again from a sequence number: GET ?stream=true&amp;starting_after=N.</summary>
@@ -266,13 +273,14 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
         body.Input = outputs.Select(o => new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
+        CarryOver(body, run.RawJson);
         if (!stream)
         {
-            var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+            var (response, raw) = await PostAsync(body, ct).ConfigureAwait(false);
             return new RunStart(Map(response, raw, run.ThreadId));
         }
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
+            RequestBody.Bytes(body, J.CreateResponseBody, body.AdditionalBodyJson), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
     }
 
     /// <summary>The events of an opened stream, or the response of a server that answered JSON instead.</summary>
@@ -301,10 +309,32 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (model is null && assistant.PromptId is null)
             throw new ArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
 
+        var settings = Checked(o.Settings).Over(assistant.RunSettings);
+        var schema = RequestBody.Schema(settings);
         return new CreateResponseBody
         {
             Model = model,
             Instructions = o.InstructionsFor(assistant.Instructions),
+            Reasoning = settings.ReasoningEffort is null && settings.ReasoningSummary is null ? null
+                : new ReasoningWire { Effort = settings.ReasoningEffort, Summary = settings.ReasoningSummary },
+            Text = schema is null && settings.Verbosity is null ? null : new TextWire
+            {
+                Format = schema is null ? null : new JsonObject
+                {
+                    ["type"] = "json_schema",
+                    ["name"] = settings.SchemaName ?? "response",
+                    ["schema"] = schema,
+                    ["strict"] = settings.Strict ?? true,
+                },
+                Verbosity = settings.Verbosity,
+            },
+            MaxOutputTokens = settings.MaxOutputTokens,
+            ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: false),
+            ParallelToolCalls = settings.ParallelToolCalls,
+            MaxToolCalls = settings.MaxToolCalls,
+            Truncation = settings.Truncation,
+            ContextManagement = settings.CompactThreshold is { } threshold ? new List<ContextManagementWire> { new() { CompactThreshold = threshold } } : null,
+            AdditionalBodyJson = settings.AdditionalBodyJson,
             Conversation = conversation,
             Background = true,
             Store = true,
@@ -312,9 +342,47 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Tools = assistant.Tools.Count == 0 ? null : assistant.Tools.Select(ToWire).ToList(),
             Prompt = assistant.PromptId is null ? null : new PromptWire { Id = assistant.PromptId, Version = assistant.PromptVersion },
             Metadata = metadata,
-            Temperature = assistant.Temperature,
-            TopP = assistant.TopP,
+            Temperature = settings.Temperature ?? assistant.Temperature,
+            TopP = settings.TopP ?? assistant.TopP,
         };
+    }
+
+    private async Task<(ResponseObject, string)> PostAsync(CreateResponseBody body, CancellationToken ct) =>
+        RequestBody.Merge(body, J.CreateResponseBody, body.AdditionalBodyJson) is { } merged
+            ? await _client.PostRawAsync("/responses", merged, RequestBody.Info, J.ResponseObject, ct).ConfigureAwait(false)
+            : await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The response that answers tool calls goes on with the asking response's format, reasoning and limits
+    /// (the response echoes them), so a run's -JsonSchema holds for its final answer too.
+    /// </summary>
+    private static void CarryOver(CreateResponseBody body, string? raw)
+    {
+        if (raw is null) return;
+        JsonObject asked;
+        try
+        {
+            asked = JsonNode.Parse(raw) as JsonObject ?? new JsonObject();
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        if (asked["text"]?["format"] is JsonObject format && format["type"]?.GetValue<string>() == "json_schema")
+            body.Text = new TextWire { Format = (JsonObject)format.DeepClone(), Verbosity = body.Text?.Verbosity };
+        if (asked["reasoning"]?["effort"] is JsonValue effort && effort.TryGetValue<string>(out var e))
+            body.Reasoning = new ReasoningWire { Effort = e, Summary = body.Reasoning?.Summary };
+        if (asked["max_output_tokens"] is JsonValue max && max.TryGetValue<int>(out var m)) body.MaxOutputTokens = m;
+    }
+
+    /// <summary>Settings with no field on Responses are refused before any request.</summary>
+    internal static OaiRunSettings Checked(OaiRunSettings s)
+    {
+        if (s.MaxPromptTokens is not null)
+            throw NotOnResponses("-MaxPromptTokens", "a response caps its output (-MaxOutputTokens), not its prompt; use -CompactThreshold or -Truncation auto to bound the context");
+        if (s.LastMessages is not null)
+            throw NotOnResponses("-LastMessages", "a response sees the whole conversation; use -Truncation auto or -CompactThreshold to bound it");
+        return s;
     }
 
     /// <summary>
@@ -518,6 +586,14 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         };
     }
 
+    /// <summary>The text of the response's output messages, joined by blank lines; null when there is none.</summary>
+    private static string? OutputTextOf(ResponseObject r)
+    {
+        var texts = (r.Output ?? new List<ItemWire>()).Where(i => i.Type == "message")
+            .SelectMany(i => i.Content ?? new List<ContentPartWire>()).Where(c => c.Type == "output_text" && c.Text is not null).Select(c => c.Text!).ToList();
+        return texts.Count == 0 ? null : string.Join("\n\n", texts);
+    }
+
     /// <summary>
     /// A response maps onto a run. A response that ended with function calls to answer is shown as
     /// requires_action, as a run waiting for tool outputs would be on Assistants v2.
@@ -545,7 +621,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 PromptTokens = r.Usage.InputTokens,
                 CompletionTokens = r.Usage.OutputTokens,
                 TotalTokens = r.Usage.TotalTokens,
+                CachedTokens = r.Usage.InputTokensDetails?.CachedTokens,
+                ReasoningTokens = r.Usage.OutputTokensDetails?.ReasoningTokens,
             },
+            // The reply's text is in the response itself: no further request is needed for it.
+            OutputText = status == OaiRunStatus.Completed ? OutputTextOf(r) : null,
+            SchemaJson = r.Text?.Format is { } format && format["type"]?.GetValue<string>() == "json_schema" ? format["schema"]?.ToJsonString() : null,
             RequiredAction = calls.Length == 0 ? null : new OaiRequiredAction
             {
                 ToolCalls = calls.Select(f => new OaiToolCall { Id = f.CallId ?? f.Id ?? "", Name = f.Name, Arguments = f.Arguments }).ToArray(),

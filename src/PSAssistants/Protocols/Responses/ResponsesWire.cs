@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace PSAssistants.Protocols.Responses;
@@ -126,6 +127,39 @@ internal sealed class CreateResponseBody
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
     public bool? Stream { get; set; }
+    public ReasoningWire? Reasoning { get; set; }
+    public TextWire? Text { get; set; }
+    public int? MaxOutputTokens { get; set; }
+    public JsonNode? ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+    public int? MaxToolCalls { get; set; }
+    public string? Truncation { get; set; }
+    public List<ContextManagementWire>? ContextManagement { get; set; }
+
+    /// <summary>-AdditionalBody, merged in when the body is sent (never serialized as a field of its own).</summary>
+    [JsonIgnore]
+    public string? AdditionalBodyJson { get; set; }
+}
+
+/// <summary>Reasoning: {effort, summary}.</summary>
+internal sealed class ReasoningWire
+{
+    public string? Effort { get; set; }
+    public string? Summary { get; set; }
+}
+
+/// <summary>ResponseTextParam: {format (TextResponseFormatJsonSchema here), verbosity}.</summary>
+internal sealed class TextWire
+{
+    public JsonObject? Format { get; set; }
+    public string? Verbosity { get; set; }
+}
+
+/// <summary>ContextManagementParam: {type: "compaction", compact_threshold}.</summary>
+internal sealed class ContextManagementWire
+{
+    public string Type { get; set; } = "compaction";
+    public int? CompactThreshold { get; set; }
 }
 
 internal sealed class ResponsesToolWire
@@ -167,6 +201,7 @@ internal sealed class ResponseObject
     public Dictionary<string, string>? Metadata { get; set; }
     public ResponseUsageWire? Usage { get; set; }
     public ConversationRefWire? Conversation { get; set; }
+    public TextWire? Text { get; set; }
 }
 
 internal sealed class ResponseErrorWire
@@ -185,6 +220,18 @@ internal sealed class ResponseUsageWire
     public long InputTokens { get; set; }
     public long OutputTokens { get; set; }
     public long TotalTokens { get; set; }
+    public InputTokensDetailsWire? InputTokensDetails { get; set; }
+    public OutputTokensDetailsWire? OutputTokensDetails { get; set; }
+}
+
+internal sealed class InputTokensDetailsWire
+{
+    public long? CachedTokens { get; set; }
+}
+
+internal sealed class OutputTokensDetailsWire
+{
+    public long? ReasoningTokens { get; set; }
 }
 
 internal sealed class ConversationRefWire
