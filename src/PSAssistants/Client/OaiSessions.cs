@@ -1,4 +1,5 @@
 using System.Security;
+using PSAssistants.Protocols.Responses;
 
 namespace PSAssistants.Client;
 

@@ -178,8 +178,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     {
         var (id, category) = ex.Kind switch
         {
-            OaiErrorKind.InvalidRequest when ex.ErrorCode == "invalid_id" => ("OaiInvalidId", ErrorCategory.InvalidArgument),
-            OaiErrorKind.Protocol when ex.ErrorCode == "assistant_store" => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
+            OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),

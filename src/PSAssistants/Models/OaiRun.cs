@@ -35,8 +35,7 @@ public sealed class OaiRun
 
     public override string ToString() => Id;
 
-    internal static bool IsTerminalStatus(string status) =>
-        status is "completed" or "failed" or "cancelled" or "expired" or "incomplete";
+    internal static bool IsTerminalStatus(string status) => OaiRunStatus.IsTerminal(status);
 }
 
 public sealed class OaiRunError
@@ -66,7 +65,7 @@ public sealed class OaiRequiredAction
 public sealed class OaiToolCall
 {
     public string Id { get; internal set; } = "";
-    public string Type { get; internal set; } = "function";
+    public string Type { get; internal set; } = OaiToolType.Function;
     public string? Name { get; internal set; }
 
     /// <summary>The arguments as the model wrote them: a JSON object in text.</summary>
