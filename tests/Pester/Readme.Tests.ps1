@@ -71,3 +71,32 @@ foreach (`$m in `$out) { 'MESSAGE ' + `$m.Role + ': ' + `$m.Text }
         $answered.Count | Should -Be 1
     }
 }
+
+Describe 'The README''s structured answer example on <Protocol>' -ForEach $protocols {
+    BeforeAll {
+        $script:Emulator = Start-OaiTestEmulator
+        $script:Block = Get-ReadmeBlock '### Today''s models: reasoning, limits, structured answers'
+        $module = Get-OaiTestModulePath
+        $store = Join-Path $TestDrive "assistants-$Protocol.json"
+        $script:Result = Invoke-OaiTestPwsh -Command @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$module'
+Connect-OaiService -ApiKey 'sk-test-readme' -BaseUri '$($Emulator.BaseUri)' -Protocol $Protocol -AssistantStorePath '$store'
+$Block
+'TYPE ' + `$run.OutputObject.GetType().Name
+'KIND ' + `$run.OutputObject.Kind
+'TEXT ' + `$run.OutputText
+"@
+    }
+
+    AfterAll {
+        $Emulator | Stop-OaiTestEmulator
+    }
+
+    It 'runs without error and answers as an instance of the README''s class' {
+        $Result.ExitCode | Should -Be 0 -Because ($Result.Output -join "`n")
+        $Result.Output | Should -Contain 'TYPE ServiceAdvice'
+        $Result.Output | Should -Contain 'KIND read'
+        @($Result.Output | Where-Object { $_ -like 'TEXT {*' }).Count | Should -Be 1
+    }
+}

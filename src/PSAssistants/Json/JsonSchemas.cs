@@ -53,6 +53,13 @@ internal static partial class JsonSchemas
         .Where(p => p.CanRead && p.GetIndexParameters().Length == 0
             && !p.GetCustomAttributes(true).Any(a => IsPowerShell(a.GetType(), "HiddenAttribute")) && p.GetCustomAttribute<JsonIgnoreAttribute>() is null);
 
+    /// <summary>The values of a ValidateSet attribute on the property, read by name (see <see cref="IsPowerShell"/>).</summary>
+    private static IReadOnlyList<string>? ValidValues(PropertyInfo p)
+    {
+        var attribute = p.GetCustomAttributes(true).FirstOrDefault(a => IsPowerShell(a.GetType(), "ValidateSetAttribute"));
+        return attribute?.GetType().GetProperty("ValidValues")?.GetValue(attribute) is IEnumerable<string> values ? values.ToList() : null;
+    }
+
     /// <summary>
     /// Compares by name so that this class loads without System.Management.Automation (the xunit tests run
     /// without PowerShell's runtime assembly).
@@ -75,6 +82,12 @@ internal static partial class JsonSchemas
         {
             var name = JsonName(p);
             var schema = Schema(p.PropertyType, root, defs, seen, $"{type.Name}.{p.Name}");
+            // [ValidateSet(...)] on a PowerShell class property: the values it allows are the schema's enum.
+            if (ValidValues(p) is { Count: > 0 } allowed && (p.PropertyType == typeof(string) || ElementType(p.PropertyType) == typeof(string)))
+            {
+                var target = p.PropertyType == typeof(string) ? schema : (JsonObject)schema["items"]!;
+                target["enum"] = new JsonArray(allowed.Select(v => (JsonNode)v).ToArray());
+            }
             // A reference type marked nullable (string?, Address?) may be null in the answer; others may not.
             if (!p.PropertyType.IsValueType && new NullabilityInfoContext().Create(p).ReadState == NullabilityState.Nullable)
                 schema = new JsonObject { ["anyOf"] = new JsonArray(schema, new JsonObject { ["type"] = "null" }) };
@@ -361,7 +374,16 @@ internal static partial class JsonSchemas
         foreach (var p in PropertiesOf(type).Where(p => p.CanWrite))
         {
             if (!o.TryGetPropertyValue(JsonName(p), out var value)) continue;
-            p.SetValue(instance, Convert(value, p.PropertyType, path + "." + JsonName(p)));
+            var converted = Convert(value, p.PropertyType, path + "." + JsonName(p));
+            try
+            {
+                p.SetValue(instance, converted);
+            }
+            catch (TargetInvocationException ex)
+            {
+                // A PowerShell class property's own validation ([ValidateSet], [ValidateRange]) refused the value.
+                throw new FormatException($"{path}.{JsonName(p)} is {Show(value)}, which [{type.Name}] refuses: {ex.InnerException?.Message ?? ex.Message}", ex);
+            }
         }
         return instance;
     }
