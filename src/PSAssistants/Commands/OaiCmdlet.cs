@@ -180,6 +180,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
             OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.AssistantNameNotFound => ("OaiAssistantNameNotFound", ErrorCategory.ObjectNotFound),
+            OaiErrorKind.AssistantNameAmbiguous => ("OaiAssistantNameAmbiguous", ErrorCategory.InvalidArgument),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),
