@@ -224,14 +224,9 @@ public class SessionTests
         handler.EnqueueJson("""{"error":{"message":"busy","type":"server_error","param":null,"code":null}}""", System.Net.HttpStatusCode.ServiceUnavailable)
                .EnqueueJson(Fixtures.Run(status: "queued"));
 
-        OaiLog.Current = sink;
-        try
+        using (OaiCallContext.Enter(new OaiCallContext(sink, null)))
         {
             await adapter.CreateRunAsync("thread_abc", new RunCreateOptions { AssistantId = "asst_abc123", AdditionalInstructions = "x" }, default);
-        }
-        finally
-        {
-            OaiLog.Current = null;
         }
 
         Assert.NotEmpty(sink.Messages);

@@ -162,7 +162,7 @@ public abstract partial class OaiApiCmdlet
             {
                 start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex))
             {
                 WriteVerbose($"Attaching to run {run.Id} again failed ({ex.Message}); polling instead.");
                 start = null;
@@ -185,7 +185,7 @@ public abstract partial class OaiApiCmdlet
             {
                 run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex))
             {
                 WriteVerbose($"Reading run {run.Id} failed ({ex.Message}); keeping the state its stream reported.");
             }
@@ -269,7 +269,7 @@ public abstract partial class OaiApiCmdlet
                 run = _lastSeen = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
                 failed = 0;
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex) && ++failed < MaxFailedPolls)
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex) && ++failed < MaxFailedPolls)
             {
                 WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting ({failed} in a row).");
             }

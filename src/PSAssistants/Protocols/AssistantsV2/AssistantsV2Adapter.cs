@@ -226,7 +226,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             if (type == "error")
             {
                 var error = Parse(item.Data, J.ApiError, stream);
-                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
                 { ErrorType = error.Type, ErrorCode = error.Code, ApiMessage = error.Message, RequestId = stream.RequestId, Request = stream.Request };
             }
             if (type.StartsWith("thread.run.", StringComparison.Ordinal) && !type.StartsWith("thread.run.step", StringComparison.Ordinal))
@@ -254,7 +254,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         }
         catch (JsonException ex)
         {
-            throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+            throw OaiApiException.Protocol(stream.Request, stream.RequestId, 200, ex);
         }
     }
 

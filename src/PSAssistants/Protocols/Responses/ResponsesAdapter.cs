@@ -333,12 +333,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             }
             catch (JsonException ex)
             {
-                throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+                throw OaiApiException.Protocol(stream.Request, stream.RequestId, 200, ex);
             }
             var type = e.Type.Length > 0 ? e.Type : item.EventType;
             if (type == "error")
             {
-                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
                 { ErrorCode = e.Code, ApiMessage = e.Message, RequestId = stream.RequestId, Request = stream.Request };
             }
             if (e.Response is not null)
