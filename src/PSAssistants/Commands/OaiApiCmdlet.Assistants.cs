@@ -37,7 +37,7 @@ public abstract partial class OaiApiCmdlet
     private OaiAssistant FindByName(string name)
     {
         name = name.Trim();
-        if (name.Length == 0) throw new ArgumentException("An assistant name or id cannot be empty.");
+        if (name.Length == 0) throw new OaiArgumentException("An assistant name or id cannot be empty.");
         _assistantsByName ??= new Dictionary<string, OaiAssistant>(StringComparer.Ordinal);
         if (_assistantsByName.TryGetValue(name, out var known)) return known;
 
