@@ -129,6 +129,18 @@ static class Pipeline
                     entry.Status = fault.Status;
                     return;
                 }
+                case "echo_key_escaped":
+                {
+                    // As some servers do: quote the credential they refused, every character a JSON \u escape.
+                    var key = ctx.Request.Headers["api-key"].FirstOrDefault()
+                        ?? ctx.Request.Headers.Authorization.FirstOrDefault()?.Replace("Bearer ", "", StringComparison.Ordinal) ?? "";
+                    var escaped = string.Concat(key.Select(c => $"\\u{(int)c:x4}"));
+                    var text = "{\"error\":{\"message\":\"Incorrect API key provided: " + escaped
+                        + ".\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
+                    await WriteRaw(ctx, fault.Status, text, "application/json", null);
+                    entry.Status = fault.Status;
+                    return;
+                }
                 case "drop_before":
                     entry.Status = 0;
                     ctx.Abort();

@@ -23,4 +23,7 @@ public enum OaiErrorKind
 
     /// <summary>The local assistant store (Responses) cannot be read or written; it is never overwritten then.</summary>
     AssistantStoreInvalid,
+
+    /// <summary>The server redirected to another origin; the request (key, body, headers) was not sent there.</summary>
+    RedirectRefused,
 }
