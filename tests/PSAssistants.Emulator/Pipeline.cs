@@ -35,6 +35,7 @@ sealed class FaultRule
     public int? RetryAfterMs;
     public int DelayMs;
     public int Remaining = 1;
+    public string? Location;
 }
 
 sealed record StoredAnswer(int Status, string Body, string ContentType, Func<Result>? Replay = null);
@@ -129,6 +130,11 @@ static class Pipeline
                     entry.Status = fault.Status;
                     return;
                 }
+                case "redirect":
+                    ctx.Response.Headers.Location = fault.Location ?? "/";
+                    await WriteRaw(ctx, fault.Status, "", "text/plain", null);
+                    entry.Status = fault.Status;
+                    return;
                 case "echo_key_escaped":
                 {
                     // As some servers do: quote the credential they refused, every character a JSON \u escape.
