@@ -25,7 +25,14 @@ public sealed class OaiRun
     public string? IncompleteReason { get; internal set; }
     public OaiUsage? Usage { get; internal set; }
     public OaiRequiredAction? RequiredAction { get; internal set; }
-    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+    /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
+    public IReadOnlyDictionary<string, string> Metadata
+    {
+        get => _metadata;
+        internal set => _metadata = OaiMetadata.Wrap(value);
+    }
+
+    private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>The server's own JSON of the run where the protocol maps it (Responses: the response object).</summary>
     public string? RawJson { get; internal set; }
