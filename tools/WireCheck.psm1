@@ -74,7 +74,8 @@ function Stop-NodeProcess([object] $Node) {
     $Node.Process.Dispose()
 }
 
-function Wait-NodeProcess([object] $Node, [int] $TimeoutSeconds = 120) {
+function Wait-NodeProcess([object] $Node, [int] $TimeoutSeconds = 300) {
+    # Prism reads the whole OpenAPI description before it listens: over a minute on a loaded 2-core machine.
     # A TCP connect, not an HTTP request: any request Prism cannot route would be logged as an error.
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ([DateTime]::UtcNow -lt $deadline) {
