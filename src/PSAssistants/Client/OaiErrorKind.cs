@@ -29,4 +29,7 @@ public enum OaiErrorKind
 
     /// <summary>Several assistants of the session have the name given where an assistant is taken.</summary>
     AssistantNameAmbiguous,
+
+    /// <summary>The server redirected to another origin; the request (key, body, headers) was not sent there.</summary>
+    RedirectRefused,
 }

@@ -194,6 +194,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
             OaiErrorKind.Connection => ("OaiConnectionFailed", ErrorCategory.ConnectionError),
             OaiErrorKind.Protocol => ("OaiProtocolError", ErrorCategory.ProtocolError),
             OaiErrorKind.NotSupported => ("OaiNotSupported", ErrorCategory.NotImplemented),
+            OaiErrorKind.RedirectRefused => ("OaiRedirectRefused", ErrorCategory.SecurityError),
             _ => ("OaiError", ErrorCategory.NotSpecified),
         };
         var record = new ErrorRecord(ex, id, category, target);
