@@ -98,10 +98,10 @@ public class JsonSchemaTests
     [Fact]
     public void Shapes_a_strict_schema_cannot_hold_are_refused()
     {
-        var ex = Assert.Throws<ArgumentException>(() => JsonSchemas.FromType(typeof(WithDictionary)));
+        var ex = Assert.Throws<PSAssistants.Client.OaiArgumentException>(() => JsonSchemas.FromType(typeof(WithDictionary)));
         Assert.Contains("Map", ex.Message);
-        Assert.Throws<ArgumentException>(() => JsonSchemas.FromType(typeof(string)));
-        Assert.Throws<ArgumentException>(() => JsonSchemas.FromType(typeof(int[])));
+        Assert.Throws<PSAssistants.Client.OaiArgumentException>(() => JsonSchemas.FromType(typeof(string)));
+        Assert.Throws<PSAssistants.Client.OaiArgumentException>(() => JsonSchemas.FromType(typeof(int[])));
     }
 
     private const string Answer = """
@@ -154,8 +154,8 @@ public class JsonSchemaTests
     public void Schemas_as_json_text_must_be_objects()
     {
         Assert.Equal("""{"type":"object"}""", JsonSchemas.FromValue("""{ "type": "object" }"""));
-        Assert.Throws<ArgumentException>(() => JsonSchemas.FromValue("[1,2]"));
-        Assert.Throws<ArgumentException>(() => JsonSchemas.FromValue("{not json"));
+        Assert.Throws<PSAssistants.Client.OaiArgumentException>(() => JsonSchemas.FromValue("[1,2]"));
+        Assert.Throws<PSAssistants.Client.OaiArgumentException>(() => JsonSchemas.FromValue("{not json"));
     }
 
     [Fact]

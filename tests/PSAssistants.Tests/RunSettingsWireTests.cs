@@ -115,7 +115,7 @@ public sealed class RunSettingsWireTests : IDisposable
     public async Task Fewer_than_256_output_tokens_are_refused_on_assistants_before_any_request()
     {
         var (adapter, handler) = T.Adapter();
-        await Assert.ThrowsAsync<ArgumentException>(() => adapter.CreateRunAsync("thread_abc",
+        await Assert.ThrowsAsync<PSAssistants.Client.OaiArgumentException>(() => adapter.CreateRunAsync("thread_abc",
             new RunCreateOptions { AssistantId = "asst_abc123", Settings = new OaiRunSettings { MaxOutputTokens = 100 } }, default));
         Assert.Empty(handler.Requests);
     }
@@ -153,7 +153,7 @@ public sealed class RunSettingsWireTests : IDisposable
         var before = _h.Handler.Requests.Count;
         foreach (var key in new[] { "model", "metadata", "temperature" })
         {
-            await Assert.ThrowsAsync<ArgumentException>(() => _h.Adapter.CreateRunAsync("conv_abc",
+            await Assert.ThrowsAsync<PSAssistants.Client.OaiArgumentException>(() => _h.Adapter.CreateRunAsync("conv_abc",
                 new RunCreateOptions { AssistantId = assistant.Id, Settings = new OaiRunSettings { AdditionalBodyJson = $$"""{"{{key}}":1}""" } }, default));
         }
         Assert.Equal(before, _h.Handler.Requests.Count);
@@ -161,7 +161,7 @@ public sealed class RunSettingsWireTests : IDisposable
         var (v2, _) = await AssistantsRunBody(new OaiRunSettings { AdditionalBodyJson = """{"additional_messages":[]}""" });
         Assert.NotNull(v2["additional_messages"]);
         var (adapter, handler) = T.Adapter();
-        await Assert.ThrowsAsync<ArgumentException>(() => adapter.CreateRunAsync("thread_abc",
+        await Assert.ThrowsAsync<PSAssistants.Client.OaiArgumentException>(() => adapter.CreateRunAsync("thread_abc",
             new RunCreateOptions { AssistantId = "asst_abc123", Settings = new OaiRunSettings { AdditionalBodyJson = """{"metadata":{}}""" } }, default));
         Assert.Empty(handler.Requests);
     }

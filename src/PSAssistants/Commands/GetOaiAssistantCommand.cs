@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -50,14 +51,14 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
             {
                 try
                 {
-                    var id = InputResolver.AssistantId(item);
+                    var id = AssistantIdOf(item);
                     Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
                 }
                 catch (Client.OaiApiException ex)
                 {
                     WriteError(ToErrorRecord(ex, item));
                 }
-                catch (ArgumentException ex)
+                catch (OaiArgumentException ex)
                 {
                     WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
                 }

@@ -80,8 +80,9 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             WriteError(ToErrorRecord(ex, null));
         }
-        catch (ArgumentException ex)
+        catch (OaiArgumentException ex)
         {
+            // Only the module's own refusals: any other ArgumentException is a bug here, not the caller's mistake.
             WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -180,6 +181,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
             OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.AssistantNameNotFound => ("OaiAssistantNameNotFound", ErrorCategory.ObjectNotFound),
+            OaiErrorKind.AssistantNameAmbiguous => ("OaiAssistantNameAmbiguous", ErrorCategory.InvalidArgument),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),
@@ -191,6 +194,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
             OaiErrorKind.Connection => ("OaiConnectionFailed", ErrorCategory.ConnectionError),
             OaiErrorKind.Protocol => ("OaiProtocolError", ErrorCategory.ProtocolError),
             OaiErrorKind.NotSupported => ("OaiNotSupported", ErrorCategory.NotImplemented),
+            OaiErrorKind.RedirectRefused => ("OaiRedirectRefused", ErrorCategory.SecurityError),
             _ => ("OaiError", ErrorCategory.NotSpecified),
         };
         var record = new ErrorRecord(ex, id, category, target);

@@ -100,9 +100,9 @@ public abstract class RunSettingsCmdlet : OaiApiCmdlet
     private protected OaiRunSettings RunSettingsFromParameters(bool withSampling)
     {
         if (Truncation is not null && LastMessages is not null)
-            throw new ArgumentException("-Truncation and -LastMessages are one choice: give one of them.");
+            throw new PSAssistants.Client.OaiArgumentException("-Truncation and -LastMessages are one choice: give one of them.");
         if (JsonSchema is null && (SchemaName is not null || NoStrict))
-            throw new ArgumentException("-SchemaName and -NoStrict go with -JsonSchema.");
+            throw new PSAssistants.Client.OaiArgumentException("-SchemaName and -NoStrict go with -JsonSchema.");
         string? schema = null;
         Type? type = null;
         switch (InputResolver.Unwrap(JsonSchema))

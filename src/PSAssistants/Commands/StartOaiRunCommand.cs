@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -25,7 +26,10 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Message { get; set; } = Array.Empty<string>();
 
-    /// <summary>An assistant object or id; without it, -Model answers a one-shot question (with -Wait or -Stream).</summary>
+    /// <summary>
+    /// An assistant object, id, or name (of exactly one assistant of the session); without it, -Model answers a
+    /// one-shot question (with -Wait or -Stream).
+    /// </summary>
     [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("AssistantId")]
@@ -88,10 +92,10 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
             OneShot(threadId, settings, follow);
             return;
         }
-        var assistant = InputResolver.Unwrap(Assistant) as OaiAssistant;
+        var (assistantId, assistant) = ResolveAssistant(Assistant);
         var options = new RunCreateOptions
         {
-            AssistantId = InputResolver.AssistantId(Assistant),
+            AssistantId = assistantId,
             Assistant = assistant,
             Model = Model,
             Instructions = Instructions,
@@ -121,7 +125,7 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
             var thread = new ThreadCreateOptions
             {
                 Messages = Message.Select(m => string.IsNullOrWhiteSpace(m)
-                    ? throw new ArgumentException("-Message holds an empty message.")
+                    ? throw new OaiArgumentException("-Message holds an empty message.")
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
             var stream = follow && CurrentSession.Streaming;
@@ -139,9 +143,9 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
     private void OneShot(string? threadId, OaiRunSettings settings, bool follow)
     {
         if (string.IsNullOrEmpty(Model))
-            throw new ArgumentException("Start-OaiRun needs -Assistant, or -Model for a question without one.");
+            throw new PSAssistants.Client.OaiArgumentException("Start-OaiRun needs -Assistant, or -Model for a question without one.");
         if (!follow)
-            throw new ArgumentException("A run without -Assistant needs -Wait or -Stream: its assistant exists only while the run is followed.");
+            throw new PSAssistants.Client.OaiArgumentException("A run without -Assistant needs -Wait or -Stream: its assistant exists only while the run is followed.");
         if (!ShouldProcess(threadId ?? "a new thread", $"Start a run of model {Model}")) return;
         var adapter = Adapter;
         OaiAssistant assistant;

@@ -28,7 +28,7 @@ internal static partial class JsonSchemas
     public static string FromType(Type type)
     {
         if (!IsClassLike(type))
-            throw new ArgumentException($"-JsonSchema needs a class whose properties make an object, not [{type.FullName}]: the answer's top level is a JSON object.");
+            throw new PSAssistants.Client.OaiArgumentException($"-JsonSchema needs a class whose properties make an object, not [{type.FullName}]: the answer's top level is a JSON object.");
         var defs = new JsonObject();
         var root = ObjectSchema(type, type, defs, new Dictionary<Type, string>());
         if (defs.Count > 0) root["$defs"] = defs;
@@ -119,7 +119,7 @@ internal static partial class JsonSchemas
         if (ElementType(t) is { } element)
             return new JsonObject { ["type"] = "array", ["items"] = Schema(element, root, defs, seen, where) };
         if (!IsClassLike(t) || typeof(IDictionary).IsAssignableFrom(t))
-            throw new ArgumentException($"{where} is [{t.Name}], which has no fixed shape for a strict schema: use strings, numbers, booleans, enums, arrays or classes.");
+            throw new PSAssistants.Client.OaiArgumentException($"{where} is [{t.Name}], which has no fixed shape for a strict schema: use strings, numbers, booleans, enums, arrays or classes.");
         if (t == root) return new JsonObject { ["$ref"] = "#" };
         if (!seen.TryGetValue(t, out var key))
         {
@@ -166,18 +166,18 @@ internal static partial class JsonSchemas
             }
             catch (JsonException ex)
             {
-                throw new ArgumentException($"-JsonSchema text is not JSON: {ex.Message}");
+                throw new PSAssistants.Client.OaiArgumentException($"-JsonSchema text is not JSON: {ex.Message}");
             }
         }
         else node = ToNode(value, 0);
-        if (node is not JsonObject o) throw new ArgumentException("-JsonSchema must describe an object: a hashtable, JSON text of an object, or a class.");
+        if (node is not JsonObject o) throw new PSAssistants.Client.OaiArgumentException("-JsonSchema must describe an object: a hashtable, JSON text of an object, or a class.");
         return o.ToJsonString();
     }
 
     /// <summary>A PowerShell value (hashtable, array, PSCustomObject, scalar) as JSON.</summary>
     internal static JsonNode? ToNode(object? value, int depth)
     {
-        if (depth > 64) throw new ArgumentException("-JsonSchema is nested too deeply (or holds itself).");
+        if (depth > 64) throw new PSAssistants.Client.OaiArgumentException("-JsonSchema is nested too deeply (or holds itself).");
         switch (value is PSObject ps && ps.BaseObject is not PSCustomObject ? ps.BaseObject : value)
         {
             case null: return null;
@@ -202,7 +202,7 @@ internal static partial class JsonSchemas
                 foreach (var item in list) a.Add(ToNode(item, depth + 1));
                 return a;
             default:
-                throw new ArgumentException($"-JsonSchema holds a [{value.GetType().Name}], which is not JSON: use hashtables, arrays, strings, numbers and booleans.");
+                throw new PSAssistants.Client.OaiArgumentException($"-JsonSchema holds a [{value.GetType().Name}], which is not JSON: use hashtables, arrays, strings, numbers and booleans.");
         }
     }
 

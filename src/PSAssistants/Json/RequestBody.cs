@@ -23,7 +23,7 @@ internal static class RequestBody
         foreach (var kv in JsonNode.Parse(additionalJson)!.AsObject())
         {
             if (merged.ContainsKey(kv.Key) || modeled.Contains(kv.Key))
-                throw new ArgumentException($"-AdditionalBody sets '{kv.Key}', which the module sets itself in this request; use the cmdlet's own parameter for it instead.");
+                throw new PSAssistants.Client.OaiArgumentException($"-AdditionalBody sets '{kv.Key}', which the module sets itself in this request; use the cmdlet's own parameter for it instead.");
             merged[kv.Key] = kv.Value?.DeepClone();
         }
         return merged;

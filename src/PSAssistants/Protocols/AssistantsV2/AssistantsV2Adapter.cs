@@ -43,7 +43,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         if (o.PromptId is not null)
             throw new OaiApiException(OaiErrorKind.NotSupported,
                 "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.");
-        if (string.IsNullOrEmpty(o.Model)) throw new ArgumentException("An assistant needs -Model.");
+        if (string.IsNullOrEmpty(o.Model)) throw new OaiArgumentException("An assistant needs -Model.");
         var settings = Checked(o.Settings);
         var body = new CreateAssistantRequest
         {
@@ -298,7 +298,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         if (s.CompactThreshold is not null) throw No("-CompactThreshold", "threads are truncated (-Truncation auto, -LastMessages), not compacted");
         if (s.Truncation == "disabled") throw No("-Truncation disabled", "a run's truncation_strategy is auto or last_messages");
         if (s.MaxOutputTokens is < 256)
-            throw new ArgumentException($"-MaxOutputTokens {s.MaxOutputTokens} is below 256, the least max_completion_tokens a run takes on the Assistants protocol.");
+            throw new PSAssistants.Client.OaiArgumentException($"-MaxOutputTokens {s.MaxOutputTokens} is below 256, the least max_completion_tokens a run takes on the Assistants protocol.");
         return s;
     }
 
@@ -337,7 +337,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         var result = metadata?.Where(kv => kv.Key != RunSettingsKey).ToDictionary(kv => kv.Key, kv => kv.Value) ?? new Dictionary<string, string>();
         if (packed.Count == 0) return metadata is null && result.Count == 0 ? null : result;
         if (result.Count >= OaiMetadata.MaxPairs)
-            throw new ArgumentException($"The assistant keeps its run settings in metadata key '{RunSettingsKey}' on the Assistants protocol, and its metadata already has {OaiMetadata.MaxPairs} pairs.");
+            throw new PSAssistants.Client.OaiArgumentException($"The assistant keeps its run settings in metadata key '{RunSettingsKey}' on the Assistants protocol, and its metadata already has {OaiMetadata.MaxPairs} pairs.");
         result[RunSettingsKey] = packed.ToJsonString();
         return result;
     }

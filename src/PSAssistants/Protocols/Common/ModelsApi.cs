@@ -28,7 +28,7 @@ internal sealed class ModelsApi
     public async Task<OaiModel> GetAsync(string id, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(id) || id.Contains('/', StringComparison.Ordinal))
-            throw new ArgumentException($"'{id}' is not a model id.");
+            throw new PSAssistants.Client.OaiArgumentException($"'{id}' is not a model id.");
         return Map(await _client.GetAsync("/models/" + Uri.EscapeDataString(id), ModelsJson.Default.ModelWire, ct).ConfigureAwait(false));
     }
 
