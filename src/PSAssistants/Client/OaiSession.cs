@@ -17,6 +17,7 @@ public sealed class OaiSession
     public const string DefaultBaseUri = "https://api.openai.com/v1";
     public const int DefaultTimeoutSec = 600;
     public const int DefaultMaxRetries = 2;
+    public const int DefaultMaxResponseSizeMB = 64;
 
     /// <summary>Access tokens are renewed this long before they expire.</summary>
     private static readonly TimeSpan s_tokenSkew = TimeSpan.FromMinutes(5);
@@ -43,6 +44,7 @@ public sealed class OaiSession
         Project = s.Project;
         TimeoutSec = s.TimeoutSec ?? DefaultTimeoutSec;
         MaxRetries = s.MaxRetries ?? DefaultMaxRetries;
+        MaxResponseSizeMB = s.MaxResponseSizeMB ?? DefaultMaxResponseSizeMB;
         AssistantStorePath = s.AssistantStorePath ?? "";
         Proxy = s.Proxy;
         Streaming = s.Streaming ?? true;
@@ -67,6 +69,14 @@ public sealed class OaiSession
 
     /// <summary>How often a failed request is retried on 408, 409, 429, 5xx and connection errors.</summary>
     public int MaxRetries { get; }
+
+    /// <summary>
+    /// The largest JSON answer (and the longest server-sent event line) read, in MiB; past it the call fails
+    /// with OaiProtocolError instead of filling memory. Downloads are not capped.
+    /// </summary>
+    public int MaxResponseSizeMB { get; }
+
+    internal long MaxResponseBytes => MaxResponseSizeMB * 1024L * 1024L;
 
     /// <summary>True when the session has a key or a way to get an access token.</summary>
     public bool HasApiKey => (_apiKey is not null && _apiKey.Length > 0) || _tokenProvider is not null;
@@ -190,6 +200,7 @@ internal sealed record OaiSessionSettings
     public string? Project { get; init; }
     public int? TimeoutSec { get; init; }
     public int? MaxRetries { get; init; }
+    public int? MaxResponseSizeMB { get; init; }
     public bool AllowInsecureHttp { get; init; }
     public string? AssistantStorePath { get; init; }
     public Uri? Proxy { get; init; }

@@ -1,4 +1,5 @@
 using System.Security;
+using PSAssistants.Protocols.Responses;
 
 namespace PSAssistants.Client;
 
@@ -71,6 +72,7 @@ internal static class OaiSessions
             Project = r.Project ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID")),
             TimeoutSec = r.TimeoutSec ?? OaiSession.DefaultTimeoutSec,
             MaxRetries = r.MaxRetries ?? OaiSession.DefaultMaxRetries,
+            MaxResponseSizeMB = r.MaxResponseSizeMB ?? OaiSession.DefaultMaxResponseSizeMB,
             AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
             // PSASSISTANTS_STREAMING=off turns streaming off for sessions that do not say.
             Streaming = r.Streaming ?? !(Environment.GetEnvironmentVariable("PSASSISTANTS_STREAMING") is { } streamingEnv

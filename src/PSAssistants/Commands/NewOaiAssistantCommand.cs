@@ -54,7 +54,7 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
 /// <summary>Completes and converts the built-in tool names.</summary>
 public sealed class ToolNameCompleter : IArgumentCompleter
 {
-    internal static readonly string[] BuiltIn = { "code_interpreter", "file_search" };
+    internal static readonly string[] BuiltIn = { OaiToolType.CodeInterpreter, OaiToolType.FileSearch };
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>

@@ -63,6 +63,11 @@ public abstract class SessionDefinitionCmdlet : OaiCmdlet
     [ValidateRange(0, 10)]
     public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
 
+    /// <summary>The largest JSON answer (and server-sent event line) accepted, in MiB; downloads are not capped.</summary>
+    [Parameter]
+    [ValidateRange(1, 2047)]
+    public int MaxResponseSizeMB { get; set; } = OaiSession.DefaultMaxResponseSizeMB;
+
     /// <summary>Allows plain http to a host other than this machine (the key then travels unencrypted).</summary>
     [Parameter]
     public SwitchParameter AllowInsecureHttp { get; set; }
@@ -135,6 +140,7 @@ public abstract class SessionDefinitionCmdlet : OaiCmdlet
             Project = Project,
             TimeoutSec = TimeoutSec,
             MaxRetries = MaxRetries,
+            MaxResponseSizeMB = MaxResponseSizeMB,
             AllowInsecureHttp = AllowInsecureHttp.IsPresent,
             AssistantStorePath = AssistantStorePath is null ? null : GetUnresolvedProviderPathFromPSPath(AssistantStorePath),
             Proxy = Proxy,

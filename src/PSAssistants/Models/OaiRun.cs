@@ -25,7 +25,14 @@ public sealed class OaiRun : OaiObject
     public string? IncompleteReason { get; internal set; }
     public OaiUsage? Usage { get; internal set; }
     public OaiRequiredAction? RequiredAction { get; internal set; }
-    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+    /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
+    public IReadOnlyDictionary<string, string> Metadata
+    {
+        get => _metadata;
+        internal set => _metadata = OaiMetadata.Wrap(value);
+    }
+
+    private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>The server's own JSON of the run where the protocol maps it (Responses: the response object).</summary>
     public string? RawJson { get; internal set; }
@@ -37,8 +44,7 @@ public sealed class OaiRun : OaiObject
 
     private protected override IEnumerable<OaiObject?> Parts => [RequiredAction];
 
-    internal static bool IsTerminalStatus(string status) =>
-        status is "completed" or "failed" or "cancelled" or "expired" or "incomplete";
+    internal static bool IsTerminalStatus(string status) => OaiRunStatus.IsTerminal(status);
 }
 
 public sealed class OaiRunError : OaiObject
@@ -70,7 +76,7 @@ public sealed class OaiRequiredAction : OaiObject
 public sealed class OaiToolCall : OaiObject
 {
     public string Id { get; internal set; } = "";
-    public string Type { get; internal set; } = "function";
+    public string Type { get; internal set; } = OaiToolType.Function;
     public string? Name { get; internal set; }
 
     /// <summary>The arguments as the model wrote them: a JSON object in text.</summary>
