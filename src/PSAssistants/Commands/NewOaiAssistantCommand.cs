@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -76,7 +77,7 @@ public sealed class ToolNameCompleter : IArgumentCompleter
                     result.Add(new OaiTool(s.ToLowerInvariant()));
                     break;
                 default:
-                    throw new ArgumentException($"'{item}' is not a tool: use {string.Join(" or ", BuiltIn)}, or a tool object.");
+                    throw new OaiArgumentException($"'{item}' is not a tool: use {string.Join(" or ", BuiltIn)}, or a tool object.");
             }
         }
         return result;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -23,7 +24,7 @@ public sealed class NewOaiThreadCommand : OaiApiCmdlet
         {
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Messages = (Message ?? Array.Empty<string>()).Select(m => string.IsNullOrWhiteSpace(m)
-                ? throw new ArgumentException("-Message holds an empty message.")
+                ? throw new OaiArgumentException("-Message holds an empty message.")
                 : new MessageCreateOptions { Content = m }).ToList(),
         };
         if (!ShouldProcess("new thread", "Create thread")) return;

@@ -83,7 +83,7 @@ public abstract partial class OaiApiCmdlet : OaiCmdlet
             if (session is null || ReferenceEquals(session, found)) return;
             if (found is null) { found = session; return; }
             if (found.BaseUri != session.BaseUri || found.Protocol != session.Protocol)
-                throw new ArgumentException(
+                throw new OaiArgumentException(
                     $"The objects given come from two sessions ({found} and {session}): give -Session to say which to use.");
         }
     }

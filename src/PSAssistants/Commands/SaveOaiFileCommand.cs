@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSAssistants.Protocols.Common;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -91,7 +92,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                     yield return new Target(a.FileId!, a.ContainerId, a.FileName, null);
                 break;
             case OaiMessageAnnotation a:
-                if (a.FileId is null) throw new ArgumentException($"The {a.Type} annotation names no file.");
+                if (a.FileId is null) throw new OaiArgumentException($"The {a.Type} annotation names no file.");
                 yield return new Target(a.FileId, a.ContainerId, a.FileName, null);
                 break;
             default:
@@ -107,7 +108,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         if (System.IO.File.Exists(full))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Destination '{full}' is a file; give a folder."),
+            ThrowTerminatingError(new ErrorRecord(new OaiArgumentException($"-Destination '{full}' is a file; give a folder."),
                 "OaiDestinationNotFolder", ErrorCategory.InvalidArgument, full));
         }
         if (!Directory.Exists(full))

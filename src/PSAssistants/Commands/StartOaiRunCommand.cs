@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -103,7 +104,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             var thread = new ThreadCreateOptions
             {
                 Messages = Message.Select(m => string.IsNullOrWhiteSpace(m)
-                    ? throw new ArgumentException("-Message holds an empty message.")
+                    ? throw new OaiArgumentException("-Message holds an empty message.")
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
             var stream = follow && CurrentSession.Streaming;

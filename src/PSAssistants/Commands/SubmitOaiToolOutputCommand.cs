@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -38,17 +39,17 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     {
         var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
         if (calls.Count == 0)
-            throw new ArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
+            throw new OaiArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
         var outputs = new List<ToolOutput>();
         foreach (var call in calls)
         {
             var entry = ToolOutput.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), call.Id, StringComparison.Ordinal));
             if (entry is null)
-                throw new ArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
+                throw new OaiArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
             outputs.Add(new ToolOutput(call.Id, AsText(ToolOutput[entry])));
         }
         var unknown = ToolOutput.Keys.Cast<object>().Select(k => k?.ToString()).Where(k => calls.All(c => c.Id != k)).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Run {Run.Id} has no tool call {string.Join(", ", unknown)}.");
+        if (unknown.Count > 0) throw new OaiArgumentException($"Run {Run.Id} has no tool call {string.Join(", ", unknown)}.");
 
         if (!ShouldProcess(Run.Id, $"Submit {outputs.Count} tool output(s)")) return;
         var adapter = Adapter;

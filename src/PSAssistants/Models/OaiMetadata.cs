@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.ObjectModel;
 using System.Globalization;
+using PSAssistants.Client;
 
 namespace PSAssistants;
 
@@ -29,16 +30,16 @@ internal static class OaiMetadata
     {
         if (table is null) return null;
         if (table.Count > MaxPairs)
-            throw new ArgumentException($"Metadata has {table.Count} pairs; the API allows at most {MaxPairs}.");
+            throw new OaiArgumentException($"Metadata has {table.Count} pairs; the API allows at most {MaxPairs}.");
         var result = new Dictionary<string, string>(table.Count, StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)
         {
             var key = Scalar(entry.Key, "key", null);
             var value = Scalar(entry.Value, "value", key);
             if (key.Length == 0 || key.Length > MaxKeyLength)
-                throw new ArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
+                throw new OaiArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
             if (value.Length > MaxValueLength)
-                throw new ArgumentException($"Metadata value of '{key}' is {value.Length} characters long; the API allows at most {MaxValueLength}.");
+                throw new OaiArgumentException($"Metadata value of '{key}' is {value.Length} characters long; the API allows at most {MaxValueLength}.");
             result[key] = value;
         }
         return result;
@@ -61,7 +62,7 @@ internal static class OaiMetadata
             DateTimeOffset d => d.ToString("o", CultureInfo.InvariantCulture),
             IFormattable f when value.GetType().IsPrimitive || value is decimal or System.Numerics.BigInteger =>
                 f.ToString(null, CultureInfo.InvariantCulture),
-            _ => throw new ArgumentException(key is null
+            _ => throw new OaiArgumentException(key is null
                 ? $"A metadata key is a {value.GetType().Name}; keys must be text."
                 : $"The metadata value of '{key}' is a {value.GetType().Name}; values must be text or a single number, switch or date (the API stores strings)."),
         };

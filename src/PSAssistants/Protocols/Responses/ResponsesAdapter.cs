@@ -129,7 +129,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct)
     {
-        if (o.Messages.Count > 20) throw new ArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
+        if (o.Messages.Count > 20) throw new OaiArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
         if (o.Messages.Any(m => m.Metadata is { Count: > 0 }))
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread instead");
         var body = new CreateConversationBody
@@ -316,7 +316,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
         var model = o.Model ?? (string.IsNullOrEmpty(assistant.Model) ? null : assistant.Model);
         if (model is null && assistant.PromptId is null)
-            throw new ArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
+            throw new OaiArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
 
         return new CreateResponseBody
         {
