@@ -50,6 +50,9 @@ public sealed class OaiSession
         Streaming = s.Streaming ?? true;
         _proxyCredential = s.ProxyCredential;
         ConnectedAt = DateTimeOffset.Now;
+        OaiHeaderValues.Check(PlainKey(), "The API key");
+        OaiHeaderValues.Check(Organization, "-Organization");
+        OaiHeaderValues.Check(Project, "-Project");
     }
 
     /// <summary>The API root, such as https://api.openai.com/v1.</summary>
@@ -124,7 +127,9 @@ public sealed class OaiSession
         if (_tokenProvider is null) return;
         var current = _token;
         if (current is not null && (current.ExpiresOn is null || current.ExpiresOn - DateTimeOffset.UtcNow > s_tokenSkew)) return;
-        _token = _tokenProvider.GetToken();
+        var token = _tokenProvider.GetToken();
+        OaiHeaderValues.Check(token.Token, "The access token");
+        _token = token;
     }
 
     /// <summary>The shared invoker for this session's proxy setting.</summary>
@@ -152,7 +157,8 @@ public sealed class OaiSession
         if (_apiKey is null || _apiKey.Length == 0) return null;
         if (_plainSecret is not null) return _plainSecret;
         var ptr = Marshal.SecureStringToGlobalAllocUnicode(_apiKey);
-        try { _plainSecret = Marshal.PtrToStringUni(ptr); }
+        // With its length: a NUL inside the key must be seen (and refused), not end the string early.
+        try { _plainSecret = Marshal.PtrToStringUni(ptr, _apiKey.Length); }
         finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
         return _plainSecret;
     }

@@ -194,6 +194,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
             OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.AssistantNameNotFound => ("OaiAssistantNameNotFound", ErrorCategory.ObjectNotFound),
+            OaiErrorKind.AssistantNameAmbiguous => ("OaiAssistantNameAmbiguous", ErrorCategory.InvalidArgument),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),
@@ -205,6 +207,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
             OaiErrorKind.Connection => ("OaiConnectionFailed", ErrorCategory.ConnectionError),
             OaiErrorKind.Protocol => ("OaiProtocolError", ErrorCategory.ProtocolError),
             OaiErrorKind.NotSupported => ("OaiNotSupported", ErrorCategory.NotImplemented),
+            OaiErrorKind.RedirectRefused => ("OaiRedirectRefused", ErrorCategory.SecurityError),
             _ => ("OaiError", ErrorCategory.NotSpecified),
         };
         var record = new ErrorRecord(ex, id, category, target);
