@@ -25,14 +25,14 @@ public sealed class GetOaiModelCommand : OaiApiCmdlet
             var models = Await(ct => api.ListAsync(ct));
             ModelIdCompleter.Remember(CurrentSession, models);
             foreach (var m in models)
-                if (patterns is null || patterns.Any(p => p.IsMatch(m.Id))) WriteObject(m);
+                if (patterns is null || patterns.Any(p => p.IsMatch(m.Id))) Emit(m);
         }
         foreach (var id in Id?.Where(i => !WildcardPattern.ContainsWildcardCharacters(i)) ?? Enumerable.Empty<string>())
         {
             // One id that fails is an error of that id; the others are still asked for.
             try
             {
-                WriteObject(Await(ct => api.GetAsync(id, ct)));
+                Emit(Await(ct => api.GetAsync(id, ct)));
             }
             catch (Client.OaiApiException ex)
             {

@@ -25,7 +25,7 @@ public sealed class ModelIdCompleter : IArgumentCompleter
         OaiSession session;
         try
         {
-            session = fakeBoundParameters?["Session"] is { } given && InputResolver.Unwrap(given) is OaiSession s ? s : OaiSessions.GetOrCreateDefault();
+            session = fakeBoundParameters?["Session"] is { } given && InputResolver.Unwrap(given) is OaiSession s ? s : DefaultSessions.GetOrCreateDefault();
         }
         catch (Exception)
         {

@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>A model the API offers (GET /models): its id, when it was made and who owns it.</summary>
-public sealed class OaiModel
+public sealed class OaiModel : OaiObject
 {
     public string Id { get; internal set; } = "";
     public DateTimeOffset Created { get; internal set; }
