@@ -296,6 +296,56 @@ class Solution { [string] $Answer; [double] $X; [Verdict] $Verdict; [Step[]] $St
         }
     }
 
+    Context 'One-shot runs clean up, and stored prompts warn' {
+        It 'removes the temporary assistant of a one-shot run that failed' {
+            $before = @(Get-OaiAssistant).Count
+            $run = Start-OaiRun -Model 'gpt-5-mini' -Message 'this breaks [fail]' -Wait -ErrorAction SilentlyContinue
+            $run.Status | Should -Be 'failed'
+            @(Get-OaiAssistant).Count | Should -Be $before
+        }
+
+        It 'removes the temporary assistant when the wait is stopped (Ctrl+C)' {
+            $before = @(Get-OaiAssistant).Count
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($Module, $BaseUri, $Protocol, $Store)
+                    Import-Module $Module
+                    Connect-OaiService -ApiKey 'sk-test-runoptions' -BaseUri $BaseUri -Protocol $Protocol -AssistantStorePath $Store
+                    Start-OaiRun -Model 'gpt-5-mini' -Message 'take your time [delay:30000]' -Wait
+                }).AddArgument((Get-OaiTestModulePath)).AddArgument($Emulator.BaseUri).AddArgument($Protocol).AddArgument($env:PSASSISTANTS_ASSISTANT_STORE)
+            $async = $ps.BeginInvoke()
+            try {
+                # Stop once the run is under way: its POST is the last request before the wait.
+                $deadline = [DateTime]::UtcNow.AddSeconds(20)
+                while ([DateTime]::UtcNow -lt $deadline -and -not (Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq 'POST' -and $_.body -match 'take your time' })) {
+                    Start-Sleep -Milliseconds 100
+                }
+                Start-Sleep -Milliseconds 300
+                $ps.Stop()
+                { $ps.EndInvoke($async) } | Should -Throw
+            }
+            finally { $ps.Dispose() }
+            @(Get-OaiAssistant).Count | Should -Be $before
+            if ($Protocol -eq 'Assistants') {
+                @(Get-Requests DELETE '*/assistants/*').Count | Should -BeGreaterThan 0
+            }
+        }
+
+        It 'warns when -PromptId is used against api.openai.com, before any request' {
+            $openai = Connect-OaiService -ApiKey 'sk-test-not-sent' -BaseUri 'https://api.openai.com/v1' -Protocol Responses `
+                -AssistantStorePath (Join-Path $TestDrive 'prompt-store.json') -PassThru
+            try {
+                $null = New-OaiAssistant -Session $openai -PromptId 'pmpt_abc123' -WhatIf -WarningVariable warned -WarningAction SilentlyContinue
+                "$warned" | Should -Match 'shut down reusable prompt objects'
+                $null = New-OaiAssistant -Session $Session -Model 'gpt-4o' -Name 'no warning' -WarningVariable quiet -WarningAction SilentlyContinue
+                $quiet | Should -BeNullOrEmpty
+            }
+            finally {
+                $null = Connect-OaiService -ApiKey 'sk-test-runoptions' -BaseUri $Emulator.BaseUri -Protocol $Protocol
+            }
+        }
+    }
+
     Context 'Refused before any request' {
         It 'refuses <Parameter> with OaiNotSupported on <Protocol> and sends nothing' -ForEach (@(
             @{ Parameter = 'ReasoningSummary'; Value = 'auto'; On = 'Assistants' }
