@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>Deletes an assistant.</summary>
-[Cmdlet(VerbsCommon.Remove, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "OaiAssistant", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveOaiAssistantCommand : OaiApiCmdlet
 {
