@@ -93,20 +93,23 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
             return;
         }
         var (assistantId, assistant) = ResolveAssistant(Assistant);
-        var options = new RunCreateOptions
-        {
-            AssistantId = assistantId,
-            Assistant = assistant,
-            Model = Model,
-            Instructions = Instructions,
-            AdditionalInstructions = AdditionalInstructions,
-            Metadata = OaiMetadata.FromHashtable(Metadata),
-            Settings = settings,
-        };
+        var options = RunOptions(assistantId, assistant, settings);
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
         var run = StartRun(threadId, options, assistant, follow);
         Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings)) : run);
     }
+
+    /// <summary>The run this call asks for, of the assistant given (or made for it).</summary>
+    private RunCreateOptions RunOptions(string assistantId, OaiAssistant? assistant, OaiRunSettings settings) => new()
+    {
+        AssistantId = assistantId,
+        Assistant = assistant,
+        Model = Model,
+        Instructions = Instructions,
+        AdditionalInstructions = AdditionalInstructions,
+        Metadata = OaiMetadata.FromHashtable(Metadata),
+        Settings = settings,
+    };
 
     /// <summary>Starts the run (on a new thread with -Message) and, with -Wait or -Stream, follows it to its end.</summary>
     private OaiRun StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow)
@@ -165,17 +168,7 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
         }
         try
         {
-            var options = new RunCreateOptions
-            {
-                AssistantId = assistant.Id,
-                Assistant = assistant,
-                Model = Model,
-                Instructions = Instructions,
-                AdditionalInstructions = AdditionalInstructions,
-                Metadata = OaiMetadata.FromHashtable(Metadata),
-                Settings = settings,
-            };
-            Emit(WithOutput(StartRun(threadId, options, assistant, follow), settings));
+            Emit(WithOutput(StartRun(threadId, RunOptions(assistant.Id, assistant, settings), assistant, follow), settings));
         }
         finally
         {

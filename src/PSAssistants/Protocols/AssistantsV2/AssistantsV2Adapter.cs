@@ -107,22 +107,65 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         return Map(updated, change.SchemaType);
     }
 
-    /// <summary>The server gives the imported definition a new id.</summary>
-    public Task<OaiAssistant> ImportAssistantAsync(OaiAssistant a, bool replace, CancellationToken ct) =>
-        CreateAssistantAsync(new AssistantCreateOptions
+    /// <summary>Metadata key that marks an assistant made by Import-OaiAssistant with the definition it was made from.</summary>
+    internal const string ImportMarkKey = "psassistants_import";
+
+    /// <summary>
+    /// The server gives an imported definition a new id, once: the assistant made from it carries the mark
+    /// psassistants_import = the definition's id (or the mark it already had, when it was itself imported), so
+    /// importing it again finds that assistant (the newest, should there be several) and updates it to match,
+    /// rather than leaving one more assistant behind per import.
+    /// </summary>
+    public async Task<OaiAssistant> ImportAssistantAsync(OaiAssistant a, bool replace, CancellationToken ct)
+    {
+        if (a.PromptId is not null)
+            throw new OaiApiException(OaiErrorKind.NotSupported,
+                $"Assistant '{a.Name ?? a.Id}' uses a stored prompt (prompt_id), a Responses feature the Assistants protocol does not have.");
+        var source = a.Metadata.TryGetValue(ImportMarkKey, out var mark) && mark.Length > 0 ? mark : a.Id;
+        var metadata = new Dictionary<string, string>(a.Metadata, StringComparer.Ordinal) { [ImportMarkKey] = source };
+        if (metadata.Count > OaiMetadata.MaxPairs)
+            throw new OaiArgumentException(
+                $"Assistant '{a.Name ?? a.Id}' has {a.Metadata.Count} metadata pairs; importing it on the Assistants protocol adds '{ImportMarkKey}', which lets the next import find this assistant instead of making another, and the API allows at most {OaiMetadata.MaxPairs}. Remove one pair from the definition.");
+
+        OaiAssistant? made = null;
+        await foreach (var candidate in ListAssistantsAsync(new ListOptions { Order = "desc" }, ct).ConfigureAwait(false))
+        {
+            if (candidate.Metadata.TryGetValue(ImportMarkKey, out var m) && m == source)
+            {
+                made = candidate;
+                break;
+            }
+        }
+        if (made is null)
+        {
+            return await CreateAssistantAsync(new AssistantCreateOptions
+            {
+                Model = a.Model,
+                Name = a.Name,
+                Description = a.Description,
+                Instructions = a.Instructions,
+                Tools = a.Tools,
+                Metadata = metadata,
+                Temperature = a.Temperature,
+                TopP = a.TopP,
+                Settings = a.RunSettings,
+            }, ct).ConfigureAwait(false);
+        }
+        if (string.IsNullOrEmpty(a.Model)) throw new OaiArgumentException($"Assistant '{a.Name ?? a.Id}' has no model.");
+        // Every field is sent, so the assistant matches the definition: an emptied text clears it, no tools clears them.
+        return await UpdateAssistantAsync(made.Id, new AssistantUpdateOptions
         {
             Model = a.Model,
-            Name = a.Name,
-            Description = a.Description,
-            Instructions = a.Instructions,
+            Name = a.Name ?? "",
+            Description = a.Description ?? "",
+            Instructions = a.Instructions ?? "",
             Tools = a.Tools,
-            Metadata = a.Metadata,
+            Metadata = metadata,
             Temperature = a.Temperature,
             TopP = a.TopP,
-            PromptId = a.PromptId,
-            PromptVersion = a.PromptVersion,
             Settings = a.RunSettings,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+    }
 
     #endregion
 
@@ -207,7 +250,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         string? assistantInstructions = null;
         if (o.AdditionalInstructions is not null && o.Instructions is null)
             assistantInstructions = (o.Assistant ?? await GetAssistantAsync(o.AssistantId, ct).ConfigureAwait(false)).Instructions;
-        var body = new CreateThreadAndRunRequest
+        var body = WithSettings(new CreateThreadAndRunRequest
         {
             AssistantId = OaiId.Check(o.AssistantId, "assistant"),
             Thread = ThreadRequest(thread),
@@ -215,15 +258,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Instructions = o.InstructionsFor(assistantInstructions),
             Metadata = o.Metadata,
             Stream = stream ? true : null,
-            Temperature = settings.Temperature,
-            TopP = settings.TopP,
-            MaxPromptTokens = settings.MaxPromptTokens,
-            MaxCompletionTokens = settings.MaxOutputTokens,
-            TruncationStrategy = Truncation(settings),
-            ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: true),
-            ParallelToolCalls = settings.ParallelToolCalls,
-            ResponseFormat = ResponseFormat(settings),
-        };
+        }, settings);
         if (!stream)
         {
             return new RunStart(Map(RequestBody.Merge(body, J.CreateThreadAndRunRequest, settings.AdditionalBodyJson) is { } merged
@@ -261,7 +296,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     private static CreateRunRequest RunRequest(RunCreateOptions o, bool? stream)
     {
         var settings = Effective(o);
-        return new CreateRunRequest
+        return WithSettings(new CreateRunRequest
         {
             AssistantId = OaiId.Check(o.AssistantId, "assistant"),
             Model = o.Model,
@@ -270,15 +305,21 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Metadata = o.Metadata,
             Stream = stream,
             ReasoningEffort = settings.ReasoningEffort,
-            Temperature = settings.Temperature,
-            TopP = settings.TopP,
-            MaxPromptTokens = settings.MaxPromptTokens,
-            MaxCompletionTokens = settings.MaxOutputTokens,
-            TruncationStrategy = Truncation(settings),
-            ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: true),
-            ParallelToolCalls = settings.ParallelToolCalls,
-            ResponseFormat = ResponseFormat(settings),
-        };
+        }, settings);
+    }
+
+    /// <summary>The run settings both run requests carry, as the table of issue 13 maps them.</summary>
+    private static T WithSettings<T>(T wire, OaiRunSettings settings) where T : RunSettingsWire
+    {
+        wire.Temperature = settings.Temperature;
+        wire.TopP = settings.TopP;
+        wire.MaxPromptTokens = settings.MaxPromptTokens;
+        wire.MaxCompletionTokens = settings.MaxOutputTokens;
+        wire.TruncationStrategy = Truncation(settings);
+        wire.ToolChoice = RequestBody.ToolChoice(settings.ToolChoice, nested: true);
+        wire.ParallelToolCalls = settings.ParallelToolCalls;
+        wire.ResponseFormat = ResponseFormat(settings);
+        return wire;
     }
 
     /// <summary>

@@ -116,15 +116,9 @@ internal sealed class StepFunctionWire
     public string? Output { get; set; }
 }
 
-/// <summary>CreateThreadAndRunRequest: the run's fields plus the thread to create.</summary>
-internal sealed class CreateThreadAndRunRequest
+/// <summary>The run settings CreateRunRequest and CreateThreadAndRunRequest share (reasoning_effort is the run's alone).</summary>
+internal abstract class RunSettingsWire
 {
-    public string AssistantId { get; set; } = "";
-    public CreateThreadRequest? Thread { get; set; }
-    public string? Model { get; set; }
-    public string? Instructions { get; set; }
-    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
-    public bool? Stream { get; set; }
     public double? Temperature { get; set; }
     public double? TopP { get; set; }
     public int? MaxPromptTokens { get; set; }
@@ -133,6 +127,17 @@ internal sealed class CreateThreadAndRunRequest
     public JsonNode? ToolChoice { get; set; }
     public bool? ParallelToolCalls { get; set; }
     public JsonObject? ResponseFormat { get; set; }
+}
+
+/// <summary>CreateThreadAndRunRequest: the run's fields plus the thread to create.</summary>
+internal sealed class CreateThreadAndRunRequest : RunSettingsWire
+{
+    public string AssistantId { get; set; } = "";
+    public CreateThreadRequest? Thread { get; set; }
+    public string? Model { get; set; }
+    public string? Instructions { get; set; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
+    public bool? Stream { get; set; }
 }
 
 internal sealed class ThreadObject
@@ -303,7 +308,7 @@ internal sealed class RunUsageWire
     public long TotalTokens { get; set; }
 }
 
-internal sealed class CreateRunRequest
+internal sealed class CreateRunRequest : RunSettingsWire
 {
     public string AssistantId { get; set; } = "";
     public string? Model { get; set; }
@@ -312,14 +317,6 @@ internal sealed class CreateRunRequest
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public bool? Stream { get; set; }
     public string? ReasoningEffort { get; set; }
-    public double? Temperature { get; set; }
-    public double? TopP { get; set; }
-    public int? MaxPromptTokens { get; set; }
-    public int? MaxCompletionTokens { get; set; }
-    public JsonObject? TruncationStrategy { get; set; }
-    public JsonNode? ToolChoice { get; set; }
-    public bool? ParallelToolCalls { get; set; }
-    public JsonObject? ResponseFormat { get; set; }
 }
 
 /// <summary>SubmitToolOutputsRunRequest: additionalProperties is false, so nothing else may be sent.</summary>
