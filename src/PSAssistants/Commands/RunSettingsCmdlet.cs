@@ -114,7 +114,8 @@ public abstract class RunSettingsCmdlet : OaiApiCmdlet
                 type = t;
                 break;
             default:
-                schema = JsonSchemas.FromValue(JsonSchema!);
+                // A PSCustomObject keeps its wrapper (its properties live there); any other value is taken as it is.
+                schema = JsonSchemas.FromValue(JsonSchema is PSObject { BaseObject: not PSCustomObject } wrapped ? wrapped.BaseObject : JsonSchema!);
                 break;
         }
         return new OaiRunSettings

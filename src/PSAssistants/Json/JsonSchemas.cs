@@ -157,7 +157,6 @@ internal static partial class JsonSchemas
     public static string FromValue(object value)
     {
         JsonNode? node;
-        if (value is PSObject wrapped && wrapped.BaseObject is not PSCustomObject) value = wrapped.BaseObject;
         if (value is string text)
         {
             try
