@@ -284,6 +284,21 @@ class Solution { [string] $Answer; [double] $X; [Verdict] $Verdict; [Step[]] $St
             $changed.RunSettings.MaxOutputTokens | Should -Be 1000
         }
 
+        It 'exports an assistant''s run settings and imports them back' {
+            $schema = @{ type = 'object'; additionalProperties = $false; required = @('a'); properties = @{ a = @{ type = 'string' } } }
+            $a = New-OaiAssistant -Name 'Shipped' -Model 'gpt-5-mini' -ReasoningEffort low -MaxOutputTokens 700 -ToolChoice none -JsonSchema $schema -SchemaName shipped
+            $path = Join-Path $TestDrive "shipped-$Protocol.json"
+            $a | Export-OaiAssistant -Path $path
+            Get-Content -Raw $path | Should -Match '"max_output_tokens":\s*700'
+            $a | Remove-OaiAssistant -Confirm:$false
+            $imported = Import-OaiAssistant -Path $path
+            $imported.RunSettings.ReasoningEffort | Should -Be 'low'
+            $imported.RunSettings.MaxOutputTokens | Should -Be 700
+            $imported.RunSettings.ToolChoice | Should -Be 'none'
+            $imported.RunSettings.SchemaName | Should -Be 'shipped'
+            (Get-OaiAssistant -Id $imported.Id).RunSettings.MaxOutputTokens | Should -Be 700
+        }
+
         It 'answers a one-shot question without -Assistant, and leaves no assistant behind' {
             $before = @(Get-OaiAssistant).Count
             $text = Start-OaiRun -Model 'gpt-5-mini' -Message 'Which cmdlet lists services?' -Instructions 'Address the user as Ada.' -Wait |
