@@ -42,6 +42,7 @@
         'Add-OaiVectorStoreFile'
         'Remove-OaiVectorStore'
         'New-OaiFunctionTool'
+        'New-OaiTool'
         'Submit-OaiToolOutput'
         'Set-OaiAssistant'
         'Set-OaiThread'

@@ -19,6 +19,13 @@ public sealed class OaiMessage
     public DateTimeOffset? CreatedAt { get; internal set; }
     public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
 
+    /// <summary>The images the message shows: a file id (file-...) or a URL per image part.</summary>
+    public IReadOnlyList<string> Images => Content.Where(c => c.IsImage).Select(c => c.FileId ?? c.ImageUrl ?? "").ToArray();
+
+    /// <summary>The web pages the message cites (url_citation annotations: Url, Title, StartIndex, EndIndex).</summary>
+    public IReadOnlyList<OaiMessageAnnotation> UrlCitations =>
+        Content.SelectMany(c => c.Annotations).Where(a => a.Type == "url_citation").ToArray();
+
     public override string ToString() => Text;
 
     internal static string JoinText(IEnumerable<OaiMessageContent> parts) =>
@@ -36,7 +43,14 @@ public sealed class OaiMessageContent
     public string? Text { get; init; }
     public string? FileId { get; init; }
     public string? ImageUrl { get; init; }
+
+    /// <summary>An image part's detail: auto, low or high.</summary>
+    public string? Detail { get; init; }
+
     public string? Refusal { get; init; }
+
+    /// <summary>True for an image part (image_file or image_url on Assistants v2, input_image on Responses).</summary>
+    public bool IsImage => Type is "image_file" or "image_url" or "input_image";
 
     /// <summary>The file name a part names (Responses input_file parts), as the server gave it.</summary>
     public string? FileName { get; init; }
