@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PSAssistants.Client;
+using PSAssistants.Protocols.Responses;
 using Xunit;
 
 namespace PSAssistants.Tests;
@@ -268,8 +269,7 @@ public sealed class AssistantStoreTests : IDisposable
         Assert.Equal(truncated, File.ReadAllBytes(_path));
         foreach (var ex in new[] { read, find, save, remove, replace })
         {
-            Assert.Equal("assistant_store", ex.ErrorCode);
-            Assert.Equal(OaiErrorKind.Protocol, ex.Kind);
+            Assert.Equal(OaiErrorKind.AssistantStoreInvalid, ex.Kind);
             Assert.Contains(_path, ex.Message);
             Assert.IsAssignableFrom<JsonException>(ex.InnerException);
         }
@@ -291,8 +291,8 @@ public sealed class AssistantStoreTests : IDisposable
         var read = Assert.Throws<OaiApiException>(() => store.ReadAll());
         var save = Assert.Throws<OaiApiException>(() => store.Save(Sample("asst_local_one"), replace: true));
 
-        Assert.Equal("assistant_store", read.ErrorCode);
-        Assert.Equal("assistant_store", save.ErrorCode);
+        Assert.Equal(OaiErrorKind.AssistantStoreInvalid, read.Kind);
+        Assert.Equal(OaiErrorKind.AssistantStoreInvalid, save.Kind);
         Assert.Contains(_path, read.Message);
         Assert.Equal(before, File.ReadAllBytes(_path));
     }
@@ -310,7 +310,7 @@ public sealed class AssistantStoreTests : IDisposable
 
         foreach (var ex in new[] { read, save, remove })
         {
-            Assert.Equal("assistant_store", ex.ErrorCode);
+            Assert.Equal(OaiErrorKind.AssistantStoreInvalid, ex.Kind);
             Assert.Contains(_path, ex.Message);
             Assert.Contains("newer", ex.Message);
             Assert.Contains("format 2", ex.Message);

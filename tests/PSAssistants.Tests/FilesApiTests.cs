@@ -284,7 +284,7 @@ public sealed class FilesApiTests : IDisposable
     {
         var (api, handler) = Api();
         var ex = await Assert.ThrowsAsync<OaiApiException>(() => api.DownloadFileAsync(id, new MemoryStream(), null, CancellationToken.None));
-        Assert.Equal("invalid_id", ex.ErrorCode);
+        Assert.Equal(OaiErrorKind.InvalidId, ex.Kind);
         await Assert.ThrowsAsync<OaiApiException>(() => api.GetContainerFileAsync("cntr_1", id, CancellationToken.None));
         Assert.Empty(handler.Requests);
     }

@@ -51,12 +51,12 @@ public class IdTests
     }
 
     [Fact]
-    public void Check_throws_an_invalid_request_error_naming_the_kind_of_id()
+    public void Check_throws_an_invalid_id_error_naming_the_kind_of_id()
     {
         var ex = Assert.Throws<OaiApiException>(() => OaiId.Check("../files", "thread"));
 
-        Assert.Equal(OaiErrorKind.InvalidRequest, ex.Kind);
-        Assert.Equal("invalid_id", ex.ErrorCode);
+        Assert.Equal(OaiErrorKind.InvalidId, ex.Kind);
+        Assert.Null(ex.ErrorCode);
         Assert.Contains("thread", ex.Message);
         Assert.Null(ex.StatusCode);
         Assert.Equal("thread_abc", OaiId.Check("thread_abc", "thread"));
@@ -104,8 +104,8 @@ public class IdTests
 
         var ex = await Assert.ThrowsAsync<OaiApiException>(() => s_calls[call](adapter, badId));
 
-        Assert.Equal(OaiErrorKind.InvalidRequest, ex.Kind);
-        Assert.Equal("invalid_id", ex.ErrorCode);
+        Assert.Equal(OaiErrorKind.InvalidId, ex.Kind);
+        Assert.Null(ex.ErrorCode);
         Assert.Empty(handler.Requests);
         T.AssertNoKey(ex);
     }
@@ -224,14 +224,9 @@ public class SessionTests
         handler.EnqueueJson("""{"error":{"message":"busy","type":"server_error","param":null,"code":null}}""", System.Net.HttpStatusCode.ServiceUnavailable)
                .EnqueueJson(Fixtures.Run(status: "queued"));
 
-        OaiLog.Current = sink;
-        try
+        using (OaiCallContext.Enter(new OaiCallContext(sink, null)))
         {
             await adapter.CreateRunAsync("thread_abc", new RunCreateOptions { AssistantId = "asst_abc123", AdditionalInstructions = "x" }, default);
-        }
-        finally
-        {
-            OaiLog.Current = null;
         }
 
         Assert.NotEmpty(sink.Messages);

@@ -80,4 +80,25 @@ public class MetadataTests
         Assert.Same(OaiMetadata.Empty, OaiMetadata.From(new Dictionary<string, string>()));
         Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)copy).Add("b", "2"));
     }
+
+    [Fact]
+    public void Metadata_on_a_model_prints_as_sorted_pairs_whatever_map_it_was_given()
+    {
+        // Export-Csv and string expansion call ToString: a plain dictionary would print its type name.
+        var thread = new OaiThread { Metadata = new Dictionary<string, string> { ["b"] = "2", ["a"] = "1" } };
+        Assert.Equal("a=1; b=2", thread.Metadata.ToString());
+        Assert.Equal("", new OaiThread().Metadata.ToString());
+        Assert.Equal("2", thread.Metadata["b"]);
+    }
+
+    [Fact]
+    public void A_messages_content_prints_as_its_parts()
+    {
+        var message = new OaiMessage
+        {
+            Content = new[] { new OaiMessageContent("text") { Text = "hello" }, new OaiMessageContent("image_file") { FileId = "file-1" } },
+        };
+        Assert.Equal("hello\nfile-1", message.Content.ToString());
+        Assert.Equal(2, message.Content.Count);
+    }
 }

@@ -196,7 +196,7 @@ public class RetryTests
         Assert.Single(handler.Requests);
     }
 
-    // ---- OaiClient.RetryAfter: what the server asked for ----
+    // ---- OaiRetryPolicy.RetryAfter: what the server asked for ----
 
     private static HttpResponseMessage WithHeaders(params (string Name, string Value)[] headers)
     {
@@ -207,34 +207,34 @@ public class RetryTests
 
     [Fact]
     public void RetryAfter_reads_retry_after_ms() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiClient.RetryAfter(WithHeaders(("retry-after-ms", "1500"))));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiRetryPolicy.RetryAfter(WithHeaders(("retry-after-ms", "1500"))));
 
     [Fact]
     public void RetryAfter_reads_fractional_retry_after_ms() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(250.5), OaiClient.RetryAfter(WithHeaders(("retry-after-ms", "250.5"))));
+        Assert.Equal(TimeSpan.FromMilliseconds(250.5), OaiRetryPolicy.RetryAfter(WithHeaders(("retry-after-ms", "250.5"))));
 
     [Fact]
     public void RetryAfter_reads_retry_after_seconds() =>
-        Assert.Equal(TimeSpan.FromSeconds(2), OaiClient.RetryAfter(WithHeaders(("Retry-After", "2"))));
+        Assert.Equal(TimeSpan.FromSeconds(2), OaiRetryPolicy.RetryAfter(WithHeaders(("Retry-After", "2"))));
 
     [Fact]
     public void RetryAfter_prefers_retry_after_ms() =>
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiClient.RetryAfter(WithHeaders(("Retry-After", "2"), ("retry-after-ms", "1500"))));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiRetryPolicy.RetryAfter(WithHeaders(("Retry-After", "2"), ("retry-after-ms", "1500"))));
 
     [Fact]
     public void RetryAfter_ignores_an_unreadable_retry_after_ms() =>
-        Assert.Equal(TimeSpan.FromSeconds(3), OaiClient.RetryAfter(WithHeaders(("retry-after-ms", "soon"), ("Retry-After", "3"))));
+        Assert.Equal(TimeSpan.FromSeconds(3), OaiRetryPolicy.RetryAfter(WithHeaders(("retry-after-ms", "soon"), ("Retry-After", "3"))));
 
     [Fact]
     public void RetryAfter_ignores_a_negative_retry_after_ms() =>
-        Assert.Null(OaiClient.RetryAfter(WithHeaders(("retry-after-ms", "-5"))));
+        Assert.Null(OaiRetryPolicy.RetryAfter(WithHeaders(("retry-after-ms", "-5"))));
 
     [Fact]
     public void RetryAfter_reads_an_http_date_in_the_future_as_a_positive_wait()
     {
         var date = DateTimeOffset.UtcNow.AddHours(1).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
-        var wait = OaiClient.RetryAfter(WithHeaders(("Retry-After", date)));
+        var wait = OaiRetryPolicy.RetryAfter(WithHeaders(("Retry-After", date)));
 
         Assert.NotNull(wait);
         Assert.InRange(wait!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
@@ -242,13 +242,13 @@ public class RetryTests
 
     [Fact]
     public void RetryAfter_reads_an_http_date_in_the_past_as_zero() =>
-        Assert.Equal(TimeSpan.Zero, OaiClient.RetryAfter(WithHeaders(("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"))));
+        Assert.Equal(TimeSpan.Zero, OaiRetryPolicy.RetryAfter(WithHeaders(("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"))));
 
     [Fact]
     public void RetryAfter_is_null_without_headers() =>
-        Assert.Null(OaiClient.RetryAfter(WithHeaders()));
+        Assert.Null(OaiRetryPolicy.RetryAfter(WithHeaders()));
 
-    // ---- OaiClient.DefaultRetryDelay: exponential backoff with jitter, bounded ----
+    // ---- OaiRetryPolicy.DefaultDelay: exponential backoff with jitter, bounded ----
 
     [Theory]
     [InlineData(1, 0.375, 0.5)]
@@ -263,7 +263,7 @@ public class RetryTests
     {
         for (var i = 0; i < 200; i++)
         {
-            var d = OaiClient.DefaultRetryDelay(attempt, null);
+            var d = OaiRetryPolicy.DefaultDelay(attempt, null);
             Assert.InRange(d.TotalSeconds, minSeconds, maxSeconds);
         }
     }
@@ -271,9 +271,9 @@ public class RetryTests
     [Fact]
     public void DefaultRetryDelay_honours_a_server_delay_up_to_a_minute()
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiClient.DefaultRetryDelay(1, TimeSpan.FromMilliseconds(1500)));
-        Assert.Equal(TimeSpan.FromSeconds(60), OaiClient.DefaultRetryDelay(3, TimeSpan.FromSeconds(60)));
-        Assert.Equal(TimeSpan.Zero, OaiClient.DefaultRetryDelay(1, TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), OaiRetryPolicy.DefaultDelay(1, TimeSpan.FromMilliseconds(1500)));
+        Assert.Equal(TimeSpan.FromSeconds(60), OaiRetryPolicy.DefaultDelay(3, TimeSpan.FromSeconds(60)));
+        Assert.Equal(TimeSpan.Zero, OaiRetryPolicy.DefaultDelay(1, TimeSpan.Zero));
     }
 
     [Fact]
@@ -281,8 +281,8 @@ public class RetryTests
     {
         for (var i = 0; i < 50; i++)
         {
-            Assert.InRange(OaiClient.DefaultRetryDelay(1, TimeSpan.FromHours(1)).TotalSeconds, 0.0, 60.0);
-            Assert.InRange(OaiClient.DefaultRetryDelay(1, TimeSpan.FromSeconds(-3)).TotalSeconds, 0.0, 60.0);
+            Assert.InRange(OaiRetryPolicy.DefaultDelay(1, TimeSpan.FromHours(1)).TotalSeconds, 0.0, 60.0);
+            Assert.InRange(OaiRetryPolicy.DefaultDelay(1, TimeSpan.FromSeconds(-3)).TotalSeconds, 0.0, 60.0);
         }
     }
 
@@ -296,5 +296,5 @@ public class RetryTests
     [InlineData(OaiErrorKind.RateLimit, 429, true)]
     [InlineData(OaiErrorKind.Server, 501, false)]
     public void IsRetryable_by_kind_and_status(OaiErrorKind kind, int? status, bool retryable) =>
-        Assert.Equal(retryable, OaiClient.IsRetryable(new OaiApiException(kind, "x") { StatusCode = status }));
+        Assert.Equal(retryable, OaiRetryPolicy.IsRetryable(new OaiApiException(kind, "x") { StatusCode = status }));
 }

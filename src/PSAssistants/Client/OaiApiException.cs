@@ -38,6 +38,18 @@ public sealed class OaiApiException : Exception
     /// <summary>The method and path of the request that failed, e.g. "GET /threads/thread_abc".</summary>
     public string? Request { get; init; }
 
+    /// <summary>An answer this module cannot read: not the JSON it expects, or larger than it accepts.</summary>
+    internal static OaiApiException Protocol(string what, string? requestId, int status, Exception ex) =>
+        new(OaiErrorKind.Protocol, $"The answer to {what} is not the JSON this module expects: {ex.Message}{RequestSuffix(requestId)}", ex)
+        { StatusCode = status, RequestId = requestId, Request = what };
+
+    /// <summary>An answer whose connection broke off midway.</summary>
+    internal static OaiApiException BrokenOff(string what, string? requestId, Exception ex) =>
+        new(OaiErrorKind.Connection, $"The answer to {what} broke off: {ex.Message}{RequestSuffix(requestId)}", ex)
+        { RequestId = requestId, Request = what };
+
+    internal static string RequestSuffix(string? requestId) => requestId is null ? "" : $" (request {requestId})";
+
     internal static OaiErrorKind KindFromStatus(int status) => status switch
     {
         400 or 422 => OaiErrorKind.InvalidRequest,

@@ -17,4 +17,10 @@ public enum OaiErrorKind
     Connection,
     Protocol,
     NotSupported,
+
+    /// <summary>An id the module refused before any request (it could address another resource in a URL path).</summary>
+    InvalidId,
+
+    /// <summary>The local assistant store (Responses) cannot be read or written; it is never overwritten then.</summary>
+    AssistantStoreInvalid,
 }

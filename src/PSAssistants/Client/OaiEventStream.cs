@@ -16,12 +16,15 @@ internal sealed class OaiEventStream : IDisposable
     private readonly Func<CancellationToken, Task<OaiEventStream>> _reopen;
 
     private readonly TimeSpan _idleTimeout;
+    private readonly long _maxLine;
 
+    /// <summary><c>maxLine</c> is the longest event line (and the largest plain JSON body) read; past it, a protocol error.</summary>
     public OaiEventStream(HttpResponseMessage response, string? requestId, string request, Func<CancellationToken, Task<OaiEventStream>> reopen,
-        TimeSpan idleTimeout)
+        TimeSpan idleTimeout, long maxLine)
     {
         _response = response;
         _idleTimeout = idleTimeout;
+        _maxLine = maxLine;
         RequestId = requestId;
         Request = request;
         _reopen = reopen;
@@ -42,13 +45,16 @@ internal sealed class OaiEventStream : IDisposable
     {
         try
         {
-            var stream = await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            return await JsonSerializer.DeserializeAsync(stream, info, ct).ConfigureAwait(false)
-                ?? throw new JsonException("The body was JSON null.");
+            var stream = new OaiCappedStream(await _response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), _maxLine, perLine: false);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await JsonSerializer.DeserializeAsync(stream, info, ct).ConfigureAwait(false)
+                    ?? throw new JsonException("The body was JSON null.");
+            }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or OaiBodyTooLargeException)
         {
-            throw OaiClient.ProtocolError(Request, RequestId, (int)_response.StatusCode, ex);
+            throw OaiApiException.Protocol(Request, RequestId, (int)_response.StatusCode, ex);
         }
     }
 
@@ -62,7 +68,8 @@ internal sealed class OaiEventStream : IDisposable
         // resumes or polls instead of hanging on a dead connection.
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         idle.CancelAfter(_idleTimeout);
-        var stream = await _response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false);
+        // One endless line must not grow the parser's buffer without bound.
+        var stream = new OaiCappedStream(await _response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false), _maxLine, perLine: true);
         var parser = SseParser.Create(stream, static (type, data) => data.ToArray());
         var events = parser.EnumerateAsync(idle.Token).GetAsyncEnumerator(idle.Token);
         try
@@ -73,14 +80,18 @@ internal sealed class OaiEventStream : IDisposable
                 {
                     if (!await events.MoveNextAsync().ConfigureAwait(false)) yield break;
                 }
+                catch (OaiBodyTooLargeException ex)
+                {
+                    throw OaiApiException.Protocol(Request, RequestId, (int)_response.StatusCode, ex);
+                }
                 catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
-                    throw OaiClient.BrokenOff(Request, RequestId, ex);
+                    throw OaiApiException.BrokenOff(Request, RequestId, ex);
                 }
                 catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
                 {
                     throw new OaiApiException(OaiErrorKind.Connection,
-                        $"The stream of {Request} sent nothing for {_idleTimeout.TotalSeconds:0} s.{OaiClient.RequestSuffix(RequestId)}", ex)
+                        $"The stream of {Request} sent nothing for {_idleTimeout.TotalSeconds:0} s.{OaiApiException.RequestSuffix(RequestId)}", ex)
                     { RequestId = RequestId, Request = Request };
                 }
                 idle.CancelAfter(_idleTimeout);

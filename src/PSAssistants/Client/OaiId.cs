@@ -14,14 +14,13 @@ internal static partial class OaiId
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id) && !id.Contains("..", StringComparison.Ordinal);
 
-    /// <summary>Returns the id, or throws an InvalidRequest error naming what it is.</summary>
+    /// <summary>Returns the id, or throws an InvalidId error naming what it is.</summary>
     public static string Check(string? id, string what)
     {
         if (!IsValid(id))
         {
-            throw new OaiApiException(OaiErrorKind.InvalidRequest,
-                $"'{id}' is not a valid {what} id. Ids are 1 to 128 letters, digits, '_', '-' or '.', and never contain '/', '?' or '..'.")
-            { ErrorCode = "invalid_id" };
+            throw new OaiApiException(OaiErrorKind.InvalidId,
+                $"'{id}' is not a valid {what} id. Ids are 1 to 128 letters, digits, '_', '-' or '.', and never contain '/', '?' or '..'.");
         }
         return id!;
     }

@@ -1,9 +1,9 @@
 namespace PSAssistants.Client;
 
 /// <summary>
-/// Where the client layer writes its diagnostics, and the per-call settings a cmdlet passes down. The cmdlet that starts an operation sets a sink
-/// for the duration of its call (the value flows through awaits) and drains it on the pipeline thread,
-/// because Write-Verbose may only be called from there.
+/// Where the client layer writes its diagnostics. The cmdlet that starts an operation is the sink for the
+/// duration of its call (see <see cref="OaiCallContext"/>) and drains it on the pipeline thread, because
+/// Write-Verbose may only be called from there.
 /// </summary>
 internal interface IOaiLogSink
 {
@@ -18,27 +18,13 @@ internal interface IOaiLogSink
 
 internal static class OaiLog
 {
-    private static readonly AsyncLocal<IOaiLogSink?> s_current = new();
-    private static readonly AsyncLocal<int?> s_maxRetries = new();
+    private static IOaiLogSink? Sink => OaiCallContext.Current?.Log;
 
-    /// <summary>A cmdlet's -MaxRetries, which wins over the session's for the calls it makes.</summary>
-    public static int? MaxRetries
-    {
-        get => s_maxRetries.Value;
-        set => s_maxRetries.Value = value;
-    }
+    public static bool VerboseEnabled => Sink?.VerboseEnabled == true;
 
-    public static IOaiLogSink? Current
-    {
-        get => s_current.Value;
-        set => s_current.Value = value;
-    }
+    public static bool DebugEnabled => Sink?.DebugEnabled == true;
 
-    public static bool VerboseEnabled => s_current.Value?.VerboseEnabled == true;
+    public static void Verbose(string message) => Sink?.Verbose(message);
 
-    public static bool DebugEnabled => s_current.Value?.DebugEnabled == true;
-
-    public static void Verbose(string message) => s_current.Value?.Verbose(message);
-
-    public static void Debug(string message) => s_current.Value?.Debug(message);
+    public static void Debug(string message) => Sink?.Debug(message);
 }

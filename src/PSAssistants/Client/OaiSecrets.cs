@@ -58,7 +58,7 @@ internal static class McpHeaders
 
     public static void Register(string assistantId, IEnumerable<OaiTool> tools)
     {
-        foreach (var tool in tools.Where(t => t.Type == "mcp" && t.ServerLabel is not null && t.Headers is { Count: > 0 }))
+        foreach (var tool in tools.Where(t => t.Type == OaiToolType.Mcp && t.ServerLabel is not null && t.Headers is { Count: > 0 }))
             s_headers[(assistantId, tool.ServerLabel!)] = tool.Headers!;
     }
 

@@ -17,6 +17,7 @@ public sealed class OaiSession
     public const string DefaultBaseUri = "https://api.openai.com/v1";
     public const int DefaultTimeoutSec = 600;
     public const int DefaultMaxRetries = 2;
+    public const int DefaultMaxResponseSizeMB = 64;
 
     /// <summary>Access tokens are renewed this long before they expire.</summary>
     private static readonly TimeSpan s_tokenSkew = TimeSpan.FromMinutes(5);
@@ -42,6 +43,7 @@ public sealed class OaiSession
         Project = o.Project;
         TimeoutSec = o.TimeoutSec;
         MaxRetries = o.MaxRetries;
+        MaxResponseSizeMB = o.MaxResponseSizeMB;
         AssistantStorePath = o.AssistantStorePath;
         Proxy = o.Proxy;
         Streaming = o.Streaming;
@@ -66,6 +68,14 @@ public sealed class OaiSession
 
     /// <summary>How often a failed request is retried on 408, 409, 429, 5xx and connection errors.</summary>
     public int MaxRetries { get; }
+
+    /// <summary>
+    /// The largest JSON answer (and the longest server-sent event line) read, in MiB; past it the call fails
+    /// with OaiProtocolError instead of filling memory. Downloads are not capped.
+    /// </summary>
+    public int MaxResponseSizeMB { get; }
+
+    internal long MaxResponseBytes => MaxResponseSizeMB * 1024L * 1024L;
 
     /// <summary>True when the session has a key or a way to get an access token.</summary>
     public bool HasApiKey => (_apiKey is not null && _apiKey.Length > 0) || _tokenProvider is not null;
@@ -182,6 +192,7 @@ internal sealed class OaiSessionOptions
     public string? Project { get; set; }
     public int TimeoutSec { get; set; } = OaiSession.DefaultTimeoutSec;
     public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
+    public int MaxResponseSizeMB { get; set; } = OaiSession.DefaultMaxResponseSizeMB;
     public string AssistantStorePath { get; set; } = "";
     public Uri? Proxy { get; set; }
     public NetworkCredential? ProxyCredential { get; set; }

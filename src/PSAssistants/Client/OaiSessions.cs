@@ -1,4 +1,5 @@
 using System.Security;
+using PSAssistants.Protocols.Responses;
 
 namespace PSAssistants.Client;
 
@@ -53,6 +54,7 @@ internal static class OaiSessions
             Project = r.Project ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID")),
             TimeoutSec = r.TimeoutSec ?? OaiSession.DefaultTimeoutSec,
             MaxRetries = r.MaxRetries ?? OaiSession.DefaultMaxRetries,
+            MaxResponseSizeMB = r.MaxResponseSizeMB ?? OaiSession.DefaultMaxResponseSizeMB,
             AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
             Proxy = r.Proxy,
             ProxyCredential = r.ProxyCredential,
@@ -162,6 +164,7 @@ internal sealed class OaiConnectRequest
     public string? Project { get; init; }
     public int? TimeoutSec { get; init; }
     public int? MaxRetries { get; init; }
+    public int? MaxResponseSizeMB { get; init; }
     public bool AllowInsecureHttp { get; init; }
     public string? AssistantStorePath { get; init; }
     public Uri? Proxy { get; init; }

@@ -35,7 +35,7 @@ public sealed class AddOaiMessageCommand : MessageInputCmdlet
 
     /// <summary>The tools the files are for on Assistants v2: code_interpreter and/or file_search (default file_search).</summary>
     [Parameter]
-    [ValidateSet("code_interpreter", "file_search")]
+    [ValidateSet(OaiToolType.CodeInterpreter, OaiToolType.FileSearch)]
     public string[]? AttachTo { get; set; }
 
     protected override void ProcessItem()

@@ -104,7 +104,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
                     {
                         current = Await(ct => files.GetVectorStoreFileAsync(file.VectorStoreId, file.Id, ct));
                     }
-                    catch (Client.OaiApiException ex) when (Client.OaiClient.IsRetryable(ex))
+                    catch (Client.OaiApiException ex) when (Client.OaiRetryPolicy.IsRetryable(ex))
                     {
                         WriteVerbose($"Polling file {file.Id} failed ({ex.Message}); still waiting.");
                         continue;

@@ -62,6 +62,11 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
     [ValidateRange(0, 10)]
     public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
 
+    /// <summary>The largest JSON answer (and server-sent event line) accepted, in MiB; downloads are not capped.</summary>
+    [Parameter]
+    [ValidateRange(1, 2047)]
+    public int MaxResponseSizeMB { get; set; } = OaiSession.DefaultMaxResponseSizeMB;
+
     /// <summary>Allows plain http to a host other than this machine (the key then travels unencrypted).</summary>
     [Parameter]
     public SwitchParameter AllowInsecureHttp { get; set; }
@@ -133,6 +138,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
             Project = Project,
             TimeoutSec = TimeoutSec,
             MaxRetries = MaxRetries,
+            MaxResponseSizeMB = MaxResponseSizeMB,
             AllowInsecureHttp = AllowInsecureHttp.IsPresent,
             AssistantStorePath = AssistantStorePath is null ? null : GetUnresolvedProviderPathFromPSPath(AssistantStorePath),
             Proxy = Proxy,

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 using PSAssistants.Client;
+using PSAssistants.Protocols.Responses;
 
 namespace PSAssistants.Commands;
 

@@ -26,7 +26,7 @@ internal static partial class FunctionToolFactory
         // A script is named by its file name without .ps1, which is what a tool name may hold.
         var name = CheckName(command is ExternalScriptInfo ? Path.GetFileNameWithoutExtension(command.Name) : command.Name);
         var help = HelpOf(command, context);
-        return new OaiTool("function")
+        return new OaiTool(OaiToolType.Function)
         {
             Name = name,
             Description = description ?? help.Synopsis ?? $"Runs the PowerShell command {command.Name}.",
@@ -44,7 +44,7 @@ internal static partial class FunctionToolFactory
         var info = context.InvokeCommand.InvokeScript(true,
             ScriptBlock.Create("param($sb) ${function:psassistants_tool_probe} = $sb; Get-Command psassistants_tool_probe -CommandType Function"),
             null, script).Select(o => o.BaseObject).OfType<CommandInfo>().Single();
-        return new OaiTool("function")
+        return new OaiTool(OaiToolType.Function)
         {
             Name = name,
             Description = description,
@@ -180,7 +180,7 @@ internal static class ToolHandlers
 
     public static void Register(OaiAssistant assistant, IEnumerable<OaiTool> tools)
     {
-        foreach (var tool in tools.Where(t => t.Type == "function" && t.Name is not null && t.Handler is not null))
+        foreach (var tool in tools.Where(t => t.Type == OaiToolType.Function && t.Name is not null && t.Handler is not null))
         {
             s_handlers[(assistant.Id, tool.Name!)] = tool.Handler!;
         }
@@ -271,7 +271,7 @@ internal sealed class ToolAnswerer
     private object? Allowed(OaiRun run, string name)
     {
         var assistant = _assistant ?? (_fetched ??= run.AssistantId is null ? null : _fetchAssistant(run.AssistantId));
-        var tool = assistant?.Tools.FirstOrDefault(t => t.Type == "function" && string.Equals(t.Name, name, StringComparison.Ordinal));
+        var tool = assistant?.Tools.FirstOrDefault(t => t.Type == OaiToolType.Function && string.Equals(t.Name, name, StringComparison.Ordinal));
         if (tool is null) return null;
         return tool.Handler ?? ToolHandlers.Find(assistant!.Id, name);
     }

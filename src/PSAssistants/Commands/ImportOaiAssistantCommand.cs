@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using System.Text.Json;
 using PSAssistants.Client;
-using PSAssistants.Protocols;
 using PSAssistants.Protocols.Responses;
 
 namespace PSAssistants.Commands;
@@ -45,36 +44,10 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
         foreach (var assistant in (file?.Assistants ?? new List<StoredAssistant>()).Select(a => a.ToModel()))
         {
             if (!ShouldProcess(assistant.Name ?? assistant.Id, "Import assistant")) continue;
-            if (adapter is ResponsesAdapter local)
-            {
-                // One conflict must not stop the rest of the file.
-                try
-                {
-                    local.ImportAssistant(assistant, Force);
-                    Emit(assistant);
-                }
-                catch (Client.OaiApiException ex)
-                {
-                    WriteError(ToErrorRecord(ex, assistant));
-                }
-                continue;
-            }
-            var options = new AssistantCreateOptions
-            {
-                Model = assistant.Model,
-                Name = assistant.Name,
-                Description = assistant.Description,
-                Instructions = assistant.Instructions,
-                Tools = assistant.Tools,
-                Metadata = assistant.Metadata,
-                Temperature = assistant.Temperature,
-                TopP = assistant.TopP,
-                PromptId = assistant.PromptId,
-                PromptVersion = assistant.PromptVersion,
-            };
+            // One failure (a conflict, a refused definition) must not stop the rest of the file.
             try
             {
-                Emit(Await(ct => adapter.CreateAssistantAsync(options, ct)));
+                Emit(Await(ct => adapter.ImportAssistantAsync(assistant, Force, ct)));
             }
             catch (Client.OaiApiException ex)
             {

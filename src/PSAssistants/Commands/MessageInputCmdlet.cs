@@ -81,7 +81,7 @@ public abstract class MessageInputCmdlet : OaiApiCmdlet
     private protected MessageCreateOptions WithInputs(MessageCreateOptions message, (IReadOnlyList<string> Images, IReadOnlyList<string> Files) paths, List<string> uploaded)
     {
         var adapter = Adapter;
-        var files = new Protocols.Common.FilesApi(CurrentSession);
+        var files = Adapter.Files;
         var images = new List<ImageInput>();
         foreach (var path in paths.Images)
         {
@@ -131,7 +131,7 @@ public abstract class MessageInputCmdlet : OaiApiCmdlet
 
     private void DeleteUploads(List<string> ids)
     {
-        var files = new Protocols.Common.FilesApi(CurrentSession);
+        var files = Adapter.Files;
         // Not under the stop token: after Ctrl+C the clean-up still runs, briefly.
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         foreach (var id in ids)

@@ -58,7 +58,7 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
 public sealed class ToolNameCompleter : IArgumentCompleter
 {
     /// <summary>The tools a name alone defines.</summary>
-    internal static readonly string[] BuiltIn = { "code_interpreter", "file_search", "web_search", "image_generation" };
+    internal static readonly string[] BuiltIn = { OaiToolType.CodeInterpreter, OaiToolType.FileSearch, OaiToolType.WebSearch, OaiToolType.ImageGeneration };
 
     private const string McpTemplate = "(New-OaiTool -Mcp -ServerLabel name -ServerUrl https://)";
 
@@ -68,7 +68,7 @@ public sealed class ToolNameCompleter : IArgumentCompleter
         var word = (wordToComplete ?? "").Trim('\'', '"');
         foreach (var n in BuiltIn.Where(n => n.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
             yield return new CompletionResult(n, n, CompletionResultType.ParameterValue, n);
-        if ("mcp".StartsWith(word, StringComparison.OrdinalIgnoreCase))
+        if (OaiToolType.Mcp.StartsWith(word, StringComparison.OrdinalIgnoreCase))
             yield return new CompletionResult(McpTemplate, "mcp", CompletionResultType.ParameterValue, "A remote MCP server: New-OaiTool -Mcp");
     }
 
@@ -86,7 +86,7 @@ public sealed class ToolNameCompleter : IArgumentCompleter
                 case string s when BuiltIn.Contains(s, StringComparer.OrdinalIgnoreCase):
                     result.Add(new OaiTool(s.ToLowerInvariant()));
                     break;
-                case string s when s.Equals("mcp", StringComparison.OrdinalIgnoreCase):
+                case string s when s.Equals(OaiToolType.Mcp, StringComparison.OrdinalIgnoreCase):
                     throw new ArgumentException("An MCP tool needs its server: use New-OaiTool -Mcp -ServerLabel <label> -ServerUrl <https URL>.");
                 default:
                     throw new ArgumentException($"'{item}' is not a tool: use {string.Join(", ", BuiltIn)}, or a tool object (New-OaiTool, New-OaiFunctionTool).");

@@ -152,15 +152,15 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
     {
         Emit(ParameterSetName switch
         {
-            WebSearchSet => new OaiTool("web_search")
+            WebSearchSet => new OaiTool(OaiToolType.WebSearch)
             {
                 AllowedDomains = AllowedDomain ?? Array.Empty<string>(),
                 SearchContextSize = SearchContextSize,
                 UserLocation = Location(),
             },
-            ImageSet => new OaiTool("image_generation") { Size = Size, Quality = Quality, OutputFormat = OutputFormat },
+            ImageSet => new OaiTool(OaiToolType.ImageGeneration) { Size = Size, Quality = Quality, OutputFormat = OutputFormat },
             McpSet => McpTool(),
-            CodeSet => new OaiTool("code_interpreter")
+            CodeSet => new OaiTool(OaiToolType.CodeInterpreter)
             {
                 ContainerId = ContainerId is null ? null : OaiId.Check(ContainerId, "container"),
                 MemoryLimit = ContainerId is not null && MemoryLimit is not null
@@ -168,7 +168,7 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
                     : MemoryLimit,
                 FileIds = (FileId ?? Array.Empty<string>()).Select(id => OaiId.Check(id, "file")).ToArray(),
             },
-            _ => new OaiTool("file_search")
+            _ => new OaiTool(OaiToolType.FileSearch)
             {
                 VectorStoreIds = VectorStoreId.Select(id => OaiId.Check(id, "vector store")).ToArray(),
                 MaxNumResults = MaxNumResults,
@@ -214,7 +214,7 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
             OaiSecrets.Register(value);
             headers[name] = value;
         }
-        return new OaiTool("mcp")
+        return new OaiTool(OaiToolType.Mcp)
         {
             ServerLabel = ServerLabel,
             ServerUrl = ServerUrl.AbsoluteUri,

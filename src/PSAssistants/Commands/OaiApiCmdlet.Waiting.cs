@@ -74,8 +74,8 @@ public abstract partial class OaiApiCmdlet
     private protected OaiRun Follow(OaiRun run, WaitOptions wait)
     {
         var watch = Stopwatch.StartNew();
-        if (run.IsTerminal || (run.Status == "requires_action" && !wait.AnswersAnything)) return Finish(run);
-        if (run.Status == "requires_action") return Follow(run, null, wait, watch);
+        if (run.IsTerminal || (run.Status == OaiRunStatus.RequiresAction && !wait.AnswersAnything)) return Finish(run);
+        if (run.Status == OaiRunStatus.RequiresAction) return Follow(run, null, wait, watch);
         var adapter = Adapter;
         var start = CurrentSession.Streaming ? Await(ct => adapter.ResumeRunStreamAsync(run, null, ct)) : null;
         return Follow(run, start, wait, watch);
@@ -93,7 +93,7 @@ public abstract partial class OaiApiCmdlet
                 var (settled, timedOut) = FollowToSettled(run, start, wait, watch, printer, progress);
                 run = settled;
                 if (timedOut) return TimeoutError(run, wait);
-                if (run.Status == "requires_action" && run.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(run, wait) is { } outputs)
+                if (run.Status == OaiRunStatus.RequiresAction && run.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(run, wait) is { } outputs)
                 {
                     // All calls of a round are answered together, then the same wait goes on with the run's next stream.
                     var current = run;
@@ -200,7 +200,7 @@ public abstract partial class OaiApiCmdlet
             {
                 start = Await(ct => adapter.ResumeRunStreamAsync(current, resumeAfter, ct));
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex))
             {
                 WriteVerbose($"Attaching to run {run.Id} again failed ({ex.Message}); polling instead.");
                 start = null;
@@ -223,7 +223,7 @@ public abstract partial class OaiApiCmdlet
             {
                 run = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex))
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex))
             {
                 WriteVerbose($"Reading run {run.Id} failed ({ex.Message}); keeping the state its stream reported.");
             }
@@ -307,7 +307,7 @@ public abstract partial class OaiApiCmdlet
                 run = _lastSeen = Await(ct => adapter.GetRunAsync(current.ThreadId, current.Id, ct));
                 failed = 0;
             }
-            catch (OaiApiException ex) when (OaiClient.IsRetryable(ex) && ++failed < MaxFailedPolls)
+            catch (OaiApiException ex) when (OaiRetryPolicy.IsRetryable(ex) && ++failed < MaxFailedPolls)
             {
                 WriteVerbose($"Polling run {run.Id} failed ({ex.Message}); still waiting ({failed} in a row).");
             }
@@ -315,7 +315,7 @@ public abstract partial class OaiApiCmdlet
         return run;
     }
 
-    private static bool IsSettled(OaiRun run) => run.IsTerminal || run.Status == "requires_action";
+    private static bool IsSettled(OaiRun run) => OaiRunStatus.IsSettled(run.Status);
 
     private static bool TimedOut(Stopwatch watch, WaitOptions wait) =>
         wait.TimeoutSec is { } t && watch.Elapsed >= TimeSpan.FromSeconds(t);
@@ -331,13 +331,13 @@ public abstract partial class OaiApiCmdlet
     /// <summary>Failed and expired runs are returned and also written as a non-terminating error, so -ErrorAction Stop stops a runbook.</summary>
     private OaiRun Finish(OaiRun run)
     {
-        if (run.Status is "failed" or "expired")
+        if (run.Status is OaiRunStatus.Failed or OaiRunStatus.Expired)
         {
             var why = run.LastError is { } e ? $": {e}" : ".";
             WriteError(new ErrorRecord(
                 new InvalidOperationException($"Run {run.Id} of thread {run.ThreadId} ended '{run.Status}'{why}"),
-                run.Status == "failed" ? "OaiRunFailed" : "OaiRunExpired",
-                run.Status == "failed" ? ErrorCategory.InvalidResult : ErrorCategory.OperationTimeout, run));
+                run.Status == OaiRunStatus.Failed ? "OaiRunFailed" : "OaiRunExpired",
+                run.Status == OaiRunStatus.Failed ? ErrorCategory.InvalidResult : ErrorCategory.OperationTimeout, run));
         }
         return run;
     }

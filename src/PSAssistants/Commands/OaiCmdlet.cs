@@ -62,6 +62,11 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     /// <summary>How often this cmdlet's requests are retried, when it overrides the session's setting.</summary>
     private protected virtual int? CallMaxRetries => null;
 
+    /// <summary>What the client layer hears of this call: its log relay and its -MaxRetries (bound once per call).</summary>
+    private OaiCallContext CallContext => _callContext ??= new OaiCallContext(this, CallMaxRetries);
+
+    private OaiCallContext? _callContext;
+
     /// <summary>The cmdlet's work for one pipeline input; failures of this item become ErrorRecords.</summary>
     protected abstract void ProcessItem();
 
@@ -89,16 +94,10 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     protected T Await<T>(Func<CancellationToken, Task<T>> operation)
     {
         BeforeOperation();
-        var previous = OaiLog.Current;
-        var previousRetries = OaiLog.MaxRetries;
-        OaiLog.Current = this;
-        OaiLog.MaxRetries = CallMaxRetries;
         Task<T> task;
-        try { task = operation(_stop.Token); }
-        finally
+        using (OaiCallContext.Enter(CallContext))
         {
-            OaiLog.Current = previous;
-            OaiLog.MaxRetries = previousRetries;
+            task = operation(_stop.Token);
         }
 
         if (!task.IsCompleted)
@@ -130,10 +129,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null, int? first = null)
     {
         // Most items are already in memory (the rest of a page): only a step that must wait goes through Await.
-        var previous = OaiLog.Current;
-        var previousRetries = OaiLog.MaxRetries;
-        OaiLog.Current = this;
-        OaiLog.MaxRetries = CallMaxRetries;
+        var scope = OaiCallContext.Enter(CallContext);
         var e = source.GetAsyncEnumerator(_stop.Token);
         var left = first ?? int.MaxValue;
         try
@@ -152,8 +148,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         finally
         {
             Await(_ => e.DisposeAsync().AsTask());
-            OaiLog.Current = previous;
-            OaiLog.MaxRetries = previousRetries;
+            scope.Dispose();
         }
     }
 
@@ -186,8 +181,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         ex = Redacted(ex);
         var (id, category) = ex.Kind switch
         {
-            OaiErrorKind.InvalidRequest when ex.ErrorCode == "invalid_id" => ("OaiInvalidId", ErrorCategory.InvalidArgument),
-            OaiErrorKind.Protocol when ex.ErrorCode == "assistant_store" => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
+            OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),

@@ -17,7 +17,7 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
 
     private static int s_activityIds = 0x5A000;
 
-    private protected FilesApi Files => new(CurrentSession);
+    private protected FilesApi Files => Adapter.Files;
 
     /// <summary>
     /// Runs a transfer, writing its progress every quarter second and relaying its log as it goes. The
@@ -126,15 +126,15 @@ internal static class FileToolResources
     public static IReadOnlyList<OaiTool> Apply(IReadOnlyList<OaiTool> tools, string[]? codeInterpreterFileIds, string[]? vectorStoreIds)
     {
         var result = tools.ToList();
-        Attach(result, "code_interpreter", codeInterpreterFileIds, (t, ids) => With(t, fileIds: t.FileIds.Concat(ids)));
-        Attach(result, "file_search", vectorStoreIds, (t, ids) => With(t, vectorStoreIds: t.VectorStoreIds.Concat(ids)));
+        Attach(result, OaiToolType.CodeInterpreter, codeInterpreterFileIds, (t, ids) => With(t, fileIds: t.FileIds.Concat(ids)));
+        Attach(result, OaiToolType.FileSearch, vectorStoreIds, (t, ids) => With(t, vectorStoreIds: t.VectorStoreIds.Concat(ids)));
         return result;
     }
 
     private static void Attach(List<OaiTool> tools, string type, string[]? ids, Func<OaiTool, IEnumerable<string>, OaiTool> with)
     {
         if (ids is null || ids.Length == 0) return;
-        foreach (var id in ids) Client.OaiId.Check(id, type == "file_search" ? "vector store" : "file");
+        foreach (var id in ids) Client.OaiId.Check(id, type == OaiToolType.FileSearch ? "vector store" : "file");
         var index = tools.FindIndex(t => t.Type == type);
         if (index < 0) tools.Add(with(new OaiTool(type), ids));
         else tools[index] = with(tools[index], ids);

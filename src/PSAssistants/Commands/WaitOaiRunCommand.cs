@@ -30,10 +30,10 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
-        // On Responses the stream a wait attaches to replays the run from its start, so a piped run needs no
-        // fresh read first; elsewhere the read is the first poll.
-        var attaches = adapter.Protocol == OaiProtocol.Responses && CurrentSession.Streaming
-            && ParameterSetName == ObjectSet && !Run.IsTerminal && Run.Status != "requires_action";
+        // Where the stream a wait attaches to replays the run from its start, a piped run needs no fresh read
+        // first; elsewhere the read is the first poll.
+        var attaches = adapter.ReplaysRunStream && CurrentSession.Streaming
+            && ParameterSetName == ObjectSet && !Run.IsTerminal && Run.Status != OaiRunStatus.RequiresAction;
         var run = attaches ? Run : Await(ct => adapter.GetRunAsync(threadId, runId, ct));
         Emit(Follow(run, new WaitOptions
         {

@@ -12,7 +12,14 @@ public sealed class OaiAssistant
     public double? Temperature { get; internal set; }
     public double? TopP { get; internal set; }
     public DateTimeOffset CreatedAt { get; internal set; }
-    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+    /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
+    public IReadOnlyDictionary<string, string> Metadata
+    {
+        get => _metadata;
+        internal set => _metadata = OaiMetadata.Wrap(value);
+    }
+
+    private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>A stored prompt (Responses only) that the assistant runs with: pmpt_... .</summary>
     public string? PromptId { get; internal set; }

@@ -15,9 +15,24 @@ public sealed class OaiMessage
     public string? Status { get; internal set; }
 
     public string Text { get; internal set; } = "";
-    public IReadOnlyList<OaiMessageContent> Content { get; internal set; } = Array.Empty<OaiMessageContent>();
+    /// <summary>The parts of the message; prints as the parts' text, one per line.</summary>
+    public IReadOnlyList<OaiMessageContent> Content
+    {
+        get => _content;
+        internal set => _content = value as OaiMessageContentList
+            ?? new OaiMessageContentList(value as IList<OaiMessageContent> ?? value?.ToList() ?? new List<OaiMessageContent>());
+    }
+
+    private IReadOnlyList<OaiMessageContent> _content = new OaiMessageContentList(Array.Empty<OaiMessageContent>());
     public DateTimeOffset? CreatedAt { get; internal set; }
-    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+    /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
+    public IReadOnlyDictionary<string, string> Metadata
+    {
+        get => _metadata;
+        internal set => _metadata = OaiMetadata.Wrap(value);
+    }
+
+    private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>The images the message shows: a file id (file-...) or a URL per image part.</summary>
     public IReadOnlyList<string> Images => Content.Where(c => c.IsImage).Select(c => c.FileId ?? c.ImageUrl ?? "").ToArray();
@@ -30,6 +45,19 @@ public sealed class OaiMessage
 
     internal static string JoinText(IEnumerable<OaiMessageContent> parts) =>
         string.Join("\n", parts.Where(p => p.Text is not null).Select(p => p.Text));
+}
+
+/// <summary>
+/// The parts of a message, printed as their text (or file id, URL or type) one per line, so Export-Csv and
+/// string expansion show the content rather than a type name.
+/// </summary>
+public sealed class OaiMessageContentList : System.Collections.ObjectModel.ReadOnlyCollection<OaiMessageContent>
+{
+    internal OaiMessageContentList(IList<OaiMessageContent> parts) : base(parts)
+    {
+    }
+
+    public override string ToString() => string.Join("\n", this.Select(p => p.ToString()));
 }
 
 /// <summary>One part of a message's content: text, an image file, an image URL or a refusal.</summary>

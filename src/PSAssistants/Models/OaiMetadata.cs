@@ -10,11 +10,18 @@ internal static class OaiMetadata
     public const int MaxKeyLength = 64;
     public const int MaxValueLength = 512;
 
-    public static readonly IReadOnlyDictionary<string, string> Empty =
-        new ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+    public static readonly IReadOnlyDictionary<string, string> Empty = new OaiMetadataMap(new Dictionary<string, string>());
 
     public static IReadOnlyDictionary<string, string> From(IDictionary<string, string>? source) =>
-        source is null || source.Count == 0 ? Empty : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(source));
+        source is null || source.Count == 0 ? Empty : new OaiMetadataMap(new Dictionary<string, string>(source));
+
+    /// <summary>What a model's Metadata setter keeps: the map as it is when it is already one of ours, else a read-only copy.</summary>
+    public static IReadOnlyDictionary<string, string> Wrap(IReadOnlyDictionary<string, string>? source) => source switch
+    {
+        OaiMetadataMap map => map,
+        null or { Count: 0 } => Empty,
+        _ => new OaiMetadataMap(source.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)),
+    };
 
     /// <summary>Converts a user's hashtable, refusing what the API would refuse, before any request.</summary>
     public static Dictionary<string, string>? FromHashtable(IDictionary? table)
@@ -35,4 +42,17 @@ internal static class OaiMetadata
         }
         return result;
     }
+}
+
+/// <summary>
+/// A read-only metadata map that prints as "key=value; key=value", so Export-Csv, string expansion and the
+/// views show the pairs rather than a type name.
+/// </summary>
+public sealed class OaiMetadataMap : ReadOnlyDictionary<string, string>
+{
+    internal OaiMetadataMap(IDictionary<string, string> pairs) : base(pairs)
+    {
+    }
+
+    public override string ToString() => string.Join("; ", this.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 }

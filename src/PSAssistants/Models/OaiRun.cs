@@ -25,7 +25,14 @@ public sealed class OaiRun
     public string? IncompleteReason { get; internal set; }
     public OaiUsage? Usage { get; internal set; }
     public OaiRequiredAction? RequiredAction { get; internal set; }
-    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = OaiMetadata.Empty;
+    /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
+    public IReadOnlyDictionary<string, string> Metadata
+    {
+        get => _metadata;
+        internal set => _metadata = OaiMetadata.Wrap(value);
+    }
+
+    private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>The server's own JSON of the run where the protocol maps it (Responses: the response object).</summary>
     public string? RawJson { get; internal set; }
@@ -35,8 +42,7 @@ public sealed class OaiRun
 
     public override string ToString() => Id;
 
-    internal static bool IsTerminalStatus(string status) =>
-        status is "completed" or "failed" or "cancelled" or "expired" or "incomplete";
+    internal static bool IsTerminalStatus(string status) => OaiRunStatus.IsTerminal(status);
 }
 
 public sealed class OaiRunError
@@ -73,7 +79,7 @@ public sealed class OaiToolCall
     public string Id { get; internal set; } = "";
 
     /// <summary>The API's type: function, mcp_approval_request, web_search_call, image_generation_call, mcp_call, ...</summary>
-    public string Type { get; internal set; } = "function";
+    public string Type { get; internal set; } = OaiToolType.Function;
 
     /// <summary>The function's or the MCP tool's name.</summary>
     public string? Name { get; internal set; }
@@ -103,7 +109,7 @@ public sealed class OaiToolCall
 
     public override string ToString() => Type switch
     {
-        "function" => $"{Name}({Arguments})",
+        OaiToolType.Function => $"{Name}({Arguments})",
         "mcp_approval_request" or "mcp_call" => $"{Type} {ServerLabel}/{Name}({Arguments})",
         "web_search_call" => Query is null ? Type : $"{Type} '{Query}'",
         _ => $"{Type} {Id}",

@@ -1,4 +1,5 @@
 using PSAssistants.Client;
+using PSAssistants.Protocols.Common;
 
 namespace PSAssistants.Protocols;
 
@@ -11,12 +12,27 @@ internal interface IProtocolAdapter
 {
     OaiProtocol Protocol { get; }
 
+    /// <summary>
+    /// Whether a stream attached to a run already under way replays its events from the start (Responses), so a
+    /// wait on a run in hand needs no fresh read first; false where attaching is not possible (Assistants v2).
+    /// </summary>
+    bool ReplaysRunStream { get; }
+
+    /// <summary>Files, containers and vector stores: the same endpoints on both protocols.</summary>
+    FilesApi Files { get; }
+
     Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions options, CancellationToken ct);
     Task<OaiAssistant> GetAssistantAsync(string assistantId, CancellationToken ct);
     IAsyncEnumerable<OaiAssistant> ListAssistantsAsync(ListOptions options, CancellationToken ct);
     Task DeleteAssistantAsync(string assistantId, CancellationToken ct);
 
     Task<OaiAssistant> UpdateAssistantAsync(string assistantId, AssistantUpdateOptions options, CancellationToken ct);
+
+    /// <summary>
+    /// Brings an exported definition in: kept with its id where assistants live on the client (Responses;
+    /// <paramref name="replace"/> overwrites one with the same id), created anew on the server elsewhere.
+    /// </summary>
+    Task<OaiAssistant> ImportAssistantAsync(OaiAssistant assistant, bool replace, CancellationToken ct);
 
     Task<OaiThread> CreateThreadAsync(ThreadCreateOptions options, CancellationToken ct);
     Task<OaiThread> UpdateThreadAsync(string threadId, IReadOnlyDictionary<string, string> metadata, CancellationToken ct);
@@ -91,7 +107,7 @@ internal static class ProtocolAdapters
 }
 
 /// <summary>Paging and ordering of a list. <see cref="First"/> caps how many items are returned in all.</summary>
-internal sealed class ListOptions
+internal sealed record ListOptions
 {
     public string Order { get; init; } = "asc";
     public int? First { get; init; }
@@ -102,7 +118,7 @@ internal sealed class ListOptions
     public int PageSize => First is { } f && f < 100 ? Math.Max(f, 1) : 100;
 }
 
-internal sealed class AssistantCreateOptions
+internal sealed record AssistantCreateOptions
 {
     /// <summary>Required unless a stored prompt (Responses only) supplies it.</summary>
     public string? Model { get; init; }
@@ -117,7 +133,7 @@ internal sealed class AssistantCreateOptions
     public double? TopP { get; init; }
 }
 
-internal sealed class ThreadCreateOptions
+internal sealed record ThreadCreateOptions
 {
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
@@ -126,7 +142,7 @@ internal sealed class ThreadCreateOptions
 }
 
 /// <summary>What Set-OaiAssistant changes; null leaves a field as it is.</summary>
-internal sealed class AssistantUpdateOptions
+internal sealed record AssistantUpdateOptions
 {
     public string? Model { get; init; }
     public string? Name { get; init; }
@@ -138,7 +154,7 @@ internal sealed class AssistantUpdateOptions
     public double? TopP { get; init; }
 }
 
-internal sealed class MessageCreateOptions
+internal sealed record MessageCreateOptions
 {
     public required string Content { get; init; }
     public string Role { get; init; } = "user";
@@ -154,7 +170,7 @@ internal sealed class MessageCreateOptions
     public IReadOnlyList<ImageInput> Images { get; init; } = Array.Empty<ImageInput>();
 }
 
-internal sealed class RunCreateOptions
+internal sealed record RunCreateOptions
 {
     /// <summary>The assistant: its id on Assistants v2; the full definition is used where known.</summary>
     public required string AssistantId { get; init; }
@@ -166,4 +182,15 @@ internal sealed class RunCreateOptions
 
     /// <summary>Tools for this run instead of the assistant's (Start-OaiRun -Tool); null keeps the assistant's.</summary>
     public IReadOnlyList<OaiTool>? Tools { get; init; }
+
+    /// <summary>
+    /// The instructions the run goes with, by one rule on both protocols: -Instructions, else the assistant's
+    /// (<paramref name="assistantInstructions"/>), then -AdditionalInstructions after a blank line.
+    /// </summary>
+    public string? InstructionsFor(string? assistantInstructions)
+    {
+        var instructions = Instructions ?? assistantInstructions;
+        if (AdditionalInstructions is null) return instructions;
+        return string.IsNullOrEmpty(instructions) ? AdditionalInstructions : instructions + "\n\n" + AdditionalInstructions;
+    }
 }

@@ -14,15 +14,22 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 {
     private static readonly AssistantsJson J = AssistantsJson.Default;
     private readonly OaiClient _client;
+    private readonly Lazy<Common.FilesApi> _files;
 
     public AssistantsV2Adapter(OaiSession session, HttpMessageInvoker http)
     {
         _client = new OaiClient(session, http, new KeyValuePair<string, string>("OpenAI-Beta", "assistants=v2"));
+        _files = new Lazy<Common.FilesApi>(() => new Common.FilesApi(session, http));
     }
 
     internal OaiClient Client => _client;
 
     public OaiProtocol Protocol => OaiProtocol.Assistants;
+
+    /// <summary>Assistants v2 cannot attach to a run under way (see <see cref="ResumeRunStreamAsync"/>).</summary>
+    public bool ReplaysRunStream => false;
+
+    public Common.FilesApi Files => _files.Value;
 
     #region Assistants
 
@@ -30,8 +37,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     {
         if (o.PromptId is not null)
             throw new OaiApiException(OaiErrorKind.NotSupported,
-                "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.")
-            { ErrorCode = "not_on_assistants" };
+                "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.");
         if (string.IsNullOrEmpty(o.Model)) throw new ArgumentException("An assistant needs -Model.");
         var body = new CreateAssistantRequest
         {
@@ -73,6 +79,22 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         };
         return Map(await _client.PostAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), body, J.ModifyAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
     }
+
+    /// <summary>The server gives the imported definition a new id.</summary>
+    public Task<OaiAssistant> ImportAssistantAsync(OaiAssistant a, bool replace, CancellationToken ct) =>
+        CreateAssistantAsync(new AssistantCreateOptions
+        {
+            Model = a.Model,
+            Name = a.Name,
+            Description = a.Description,
+            Instructions = a.Instructions,
+            Tools = a.Tools,
+            Metadata = a.Metadata,
+            Temperature = a.Temperature,
+            TopP = a.TopP,
+            PromptId = a.PromptId,
+            PromptVersion = a.PromptVersion,
+        }, ct);
 
     #endregion
 
@@ -138,27 +160,17 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<RunStart> CreateThreadAndRunAsync(ThreadCreateOptions thread, RunCreateOptions o, bool stream, CancellationToken ct)
     {
-        // This request has no additional_instructions: they are appended to the assistant's own instructions here.
-        var assistant = o.Assistant;
-        if (o.AdditionalInstructions is not null && o.Instructions is null && assistant is null)
-            assistant = await GetAssistantAsync(o.AssistantId, ct).ConfigureAwait(false);
-        o = new RunCreateOptions
-        {
-            AssistantId = o.AssistantId,
-            Assistant = assistant,
-            Model = o.Model,
-            Instructions = o.Instructions,
-            AdditionalInstructions = o.AdditionalInstructions,
-            Metadata = o.Metadata,
-            Tools = o.Tools,
-        };
+        // This request has no additional_instructions: they are appended to the instructions here, which then
+        // need the assistant's own when the run does not replace them (otherwise the server applies its own).
+        string? assistantInstructions = null;
+        if (o.AdditionalInstructions is not null && o.Instructions is null)
+            assistantInstructions = (o.Assistant ?? await GetAssistantAsync(o.AssistantId, ct).ConfigureAwait(false)).Instructions;
         var body = new CreateThreadAndRunRequest
         {
             AssistantId = OaiId.Check(o.AssistantId, "assistant"),
             Thread = ThreadRequest(thread),
             Model = o.Model,
-            Instructions = o.AdditionalInstructions is null ? o.Instructions
-                : (o.Instructions ?? o.Assistant?.Instructions) is { Length: > 0 } i ? i + "\n\n" + o.AdditionalInstructions : o.AdditionalInstructions,
+            Instructions = o.InstructionsFor(assistantInstructions),
             Metadata = o.Metadata,
             Tools = RunTools(o),
             Stream = stream ? true : null,
@@ -216,7 +228,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             if (type == "error")
             {
                 var error = Parse(item.Data, J.ApiError, stream);
-                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
                 { ErrorType = error.Type, ErrorCode = error.Code, ApiMessage = error.Message, RequestId = stream.RequestId, Request = stream.Request };
             }
             if (type.StartsWith("thread.run.", StringComparison.Ordinal) && !type.StartsWith("thread.run.step", StringComparison.Ordinal))
@@ -244,7 +256,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         }
         catch (JsonException ex)
         {
-            throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+            throw OaiApiException.Protocol(stream.Request, stream.RequestId, 200, ex);
         }
     }
 
@@ -294,7 +306,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     {
         foreach (var t in tools)
         {
-            if (t.Type is not ("code_interpreter" or "file_search" or "function"))
+            if (t.Type is not (OaiToolType.CodeInterpreter or OaiToolType.FileSearch or OaiToolType.Function))
                 throw NotOnAssistants($"The {t.Type} tool", "its tools are code_interpreter, file_search and functions");
             if (t.ContainerId is not null || t.MemoryLimit is not null)
                 throw NotOnAssistants("A code interpreter container (-ContainerId, -MemoryLimit)", "the code interpreter runs without containers there");
@@ -314,8 +326,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     }
 
     private static OaiApiException NotOnAssistants(string feature, string why) =>
-        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Assistants protocol: {why}. Connect with -Protocol Responses to use it.")
-        { ErrorCode = "not_on_assistants" };
+        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Assistants protocol: {why}. Connect with -Protocol Responses to use it.");
 
     /// <summary>A message's content: its text as a string, or text then image parts when it carries images.</summary>
     internal static object Content(MessageCreateOptions m)
@@ -339,8 +350,8 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     private static ToolWire ToWire(OaiTool t) => new()
     {
         Type = t.Type,
-        FileSearch = t.Type == "file_search" && t.MaxNumResults is { } max ? new FileSearchOptionsWire { MaxNumResults = max } : null,
-        Function = t.Type != "function" ? null : new FunctionWire
+        FileSearch = t.Type == OaiToolType.FileSearch && t.MaxNumResults is { } max ? new FileSearchOptionsWire { MaxNumResults = max } : null,
+        Function = t.Type != OaiToolType.Function ? null : new FunctionWire
         {
             Name = t.Name ?? "",
             Description = t.Description,
@@ -356,8 +367,8 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         ParametersJson = t.Function?.Parameters is { } p && p.ValueKind != System.Text.Json.JsonValueKind.Null ? p.GetRawText() : null,
         Strict = t.Function?.Strict,
         MaxNumResults = t.FileSearch?.MaxNumResults,
-        FileIds = t.Type == "code_interpreter" ? resources?.CodeInterpreter?.FileIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
-        VectorStoreIds = t.Type == "file_search" ? resources?.FileSearch?.VectorStoreIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
+        FileIds = t.Type == OaiToolType.CodeInterpreter ? resources?.CodeInterpreter?.FileIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
+        VectorStoreIds = t.Type == OaiToolType.FileSearch ? resources?.FileSearch?.VectorStoreIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
     };
 
     /// <summary>
@@ -367,11 +378,11 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     /// </summary>
     internal static ToolResourcesWire? ToolResources(IReadOnlyList<OaiTool> tools, bool replace = false)
     {
-        var interpreter = tools.Any(t => t.Type == "code_interpreter");
-        var search = tools.Any(t => t.Type == "file_search");
-        var fileIds = tools.Where(t => t.Type == "code_interpreter").SelectMany(t => t.FileIds).Distinct(StringComparer.Ordinal)
+        var interpreter = tools.Any(t => t.Type == OaiToolType.CodeInterpreter);
+        var search = tools.Any(t => t.Type == OaiToolType.FileSearch);
+        var fileIds = tools.Where(t => t.Type == OaiToolType.CodeInterpreter).SelectMany(t => t.FileIds).Distinct(StringComparer.Ordinal)
             .Select(id => OaiId.Check(id, "file")).ToList();
-        var storeIds = tools.Where(t => t.Type == "file_search").SelectMany(t => t.VectorStoreIds).Distinct(StringComparer.Ordinal)
+        var storeIds = tools.Where(t => t.Type == OaiToolType.FileSearch).SelectMany(t => t.VectorStoreIds).Distinct(StringComparer.Ordinal)
             .Select(id => OaiId.Check(id, "vector store")).ToList();
         var withFiles = fileIds.Count > 0 || (replace && interpreter);
         var withStores = storeIds.Count > 0 || (replace && search);
@@ -387,7 +398,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     internal static List<AttachmentWire>? Attachments(MessageCreateOptions o)
     {
         if (o.FileIds.Count == 0) return null;
-        var tools = o.AttachTo.Count == 0 ? new[] { "file_search" } : o.AttachTo.Distinct(StringComparer.Ordinal).ToArray();
+        var tools = o.AttachTo.Count == 0 ? new[] { OaiToolType.FileSearch } : o.AttachTo.Distinct(StringComparer.Ordinal).ToArray();
         return o.FileIds.Select(id => new AttachmentWire
         {
             FileId = OaiId.Check(id, "file"),
@@ -461,7 +472,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         ToolCalls = s.StepDetails?.ToolCalls?.Select(c => new OaiToolCall
         {
             Id = c.Id,
-            Type = c.Type ?? "function",
+            Type = c.Type ?? OaiToolType.Function,
             Name = c.Function?.Name,
             Arguments = c.Function?.Arguments,
             Output = c.Function?.Output,
@@ -498,7 +509,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             ToolCalls = r.RequiredAction.SubmitToolOutputs?.ToolCalls?.Select(c => new OaiToolCall
             {
                 Id = c.Id,
-                Type = c.Type ?? "function",
+                Type = c.Type ?? OaiToolType.Function,
                 Name = c.Function?.Name,
                 Arguments = c.Function?.Arguments,
             }).ToArray() ?? Array.Empty<OaiToolCall>(),

@@ -21,10 +21,6 @@ internal sealed class FilesApi
     private readonly OaiClient _files;
     private readonly OaiClient _stores;
 
-    public FilesApi(OaiSession session) : this(session, session.Http)
-    {
-    }
-
     internal FilesApi(OaiSession session, HttpMessageInvoker http)
     {
         _files = new OaiClient(session, http);

@@ -19,17 +19,24 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     private static readonly ResponsesJson J = ResponsesJson.Default;
     private readonly OaiClient _client;
+    private readonly Lazy<Common.FilesApi> _files;
     private readonly AssistantStore _store;
 
     public ResponsesAdapter(OaiSession session, HttpMessageInvoker http)
     {
         _client = new OaiClient(session, http);
         _store = new AssistantStore(session.AssistantStorePath);
+        _files = new Lazy<Common.FilesApi>(() => new Common.FilesApi(session, http));
     }
 
     internal OaiClient Client => _client;
 
     public OaiProtocol Protocol => OaiProtocol.Responses;
+
+    /// <summary>GET /responses/{id}?stream=true replays a background response's events from its start.</summary>
+    public bool ReplaysRunStream => true;
+
+    public Common.FilesApi Files => _files.Value;
 
     #region Assistants (local definitions)
 
@@ -103,15 +110,15 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     }
 
     /// <summary>Imports keep their ids, so a runbook that ships its assistant can refer to it by id.</summary>
-    public void ImportAssistant(OaiAssistant assistant, bool replace)
+    public Task<OaiAssistant> ImportAssistantAsync(OaiAssistant assistant, bool replace, CancellationToken ct)
     {
         OaiId.Check(assistant.Id, "assistant");
         _store.Save(StoredAssistant.From(assistant), replace);
+        return Task.FromResult(assistant);
     }
 
     private OaiApiException AssistantNotFound(string id) =>
-        new(OaiErrorKind.NotFound, $"No assistant '{id}' in the local assistant store '{_store.Path}'. On the Responses protocol assistants are kept on this machine: create one with New-OaiAssistant or bring one with Import-OaiAssistant.")
-        { StatusCode = null, ErrorCode = "assistant_not_found" };
+        new(OaiErrorKind.NotFound, $"No assistant '{id}' in the local assistant store '{_store.Path}'. On the Responses protocol assistants are kept on this machine: create one with New-OaiAssistant or bring one with Import-OaiAssistant.");
 
     #endregion
 
@@ -295,10 +302,6 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         OaiId.Check(o.AssistantId, "assistant");
         var assistant = _store.Find(o.AssistantId)?.ToModel() ?? o.Assistant ?? throw AssistantNotFound(o.AssistantId);
 
-        var instructions = o.Instructions ?? assistant.Instructions;
-        if (o.AdditionalInstructions is not null)
-            instructions = string.IsNullOrEmpty(instructions) ? o.AdditionalInstructions : instructions + "\n\n" + o.AdditionalInstructions;
-
         var metadata = new Dictionary<string, string>(o.Metadata ?? OaiMetadata.Empty);
         if (metadata.Count < OaiMetadata.MaxPairs) metadata[AssistantIdKey] = assistant.Id;
 
@@ -309,7 +312,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         return new CreateResponseBody
         {
             Model = model,
-            Instructions = instructions,
+            Instructions = o.InstructionsFor(assistant.Instructions),
             Conversation = conversation,
             Background = true,
             Store = true,
@@ -338,12 +341,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             }
             catch (JsonException ex)
             {
-                throw OaiClient.ProtocolError(stream.Request, stream.RequestId, 200, ex);
+                throw OaiApiException.Protocol(stream.Request, stream.RequestId, 200, ex);
             }
             var type = e.Type.Length > 0 ? e.Type : item.EventType;
             if (type == "error")
             {
-                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiClient.RequestSuffix(stream.RequestId)}")
+                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
                 { ErrorCode = e.Code, ApiMessage = e.Message, RequestId = stream.RequestId, Request = stream.Request };
             }
             if (e.Response is not null)
@@ -409,7 +412,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private static OaiToolCall StepCall(ItemWire item, ResponseObject response, string threadId) => new()
     {
         Id = item.Type == "function_call" ? item.CallId ?? item.Id ?? "" : item.Id ?? "",
-        Type = item.Type == "function_call" ? "function" : item.Type,
+        Type = item.Type == "function_call" ? OaiToolType.Function : item.Type,
         Name = item.Name,
         Arguments = item.Arguments,
         Output = item.Output,
@@ -488,7 +491,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private static string ResponsePath(string runId) => "/responses/" + OaiId.Check(runId, "run");
 
     internal static OaiApiException NotOnResponses(string feature, string why) =>
-        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Responses protocol: {why}.") { ErrorCode = "not_on_responses" };
+        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Responses protocol: {why}.");
 
     private static bool HasParts(MessageCreateOptions m) => m.FileIds.Count > 0 || m.Images.Count > 0;
 
@@ -500,7 +503,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// </summary>
     internal static InputPartsMessageWire PartsMessage(MessageCreateOptions o)
     {
-        if (o.AttachTo.Contains("code_interpreter", StringComparer.Ordinal))
+        if (o.AttachTo.Contains(OaiToolType.CodeInterpreter, StringComparer.Ordinal))
             throw NotOnResponses("Attaching a file to a message for code_interpreter",
                 "the code interpreter reads the files of its container; give them to the assistant with New-OaiAssistant -CodeInterpreterFileId, or attach the file without -AttachTo to give it to the model as an input_file");
         if (o.Role != "user")
@@ -530,9 +533,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// </summary>
     internal static ResponsesToolWire ToWire(OaiTool t, string? assistantId = null, bool forRequest = true) => t.Type switch
     {
-        "code_interpreter" => new ResponsesToolWire
+        OaiToolType.CodeInterpreter => new ResponsesToolWire
         {
-            Type = "code_interpreter",
+            Type = OaiToolType.CodeInterpreter,
             Container = t.ContainerId is { } container
                 ? new ContainerWire { Id = OaiId.Check(container, "container") }
                 : new ContainerWire
@@ -541,27 +544,27 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                     MemoryLimit = t.MemoryLimit,
                 },
         },
-        "function" => new ResponsesToolWire
+        OaiToolType.Function => new ResponsesToolWire
         {
-            Type = "function",
+            Type = OaiToolType.Function,
             Name = t.Name,
             Description = t.Description,
             // The reference requires parameters on a function tool (null allowed), so a schema-less one says null.
             Parameters = JsonDocument.Parse(t.ParametersJson ?? "null").RootElement.Clone(),
             Strict = t.Strict ?? false,
         },
-        "file_search" when t.VectorStoreIds.Count > 0 => new ResponsesToolWire
+        OaiToolType.FileSearch when t.VectorStoreIds.Count > 0 => new ResponsesToolWire
         {
-            Type = "file_search",
+            Type = OaiToolType.FileSearch,
             VectorStoreIds = t.VectorStoreIds.Select(id => OaiId.Check(id, "vector store")).ToList(),
             MaxNumResults = t.MaxNumResults,
             Filters = t.FilterJson is null ? null : JsonDocument.Parse(t.FilterJson).RootElement.Clone(),
         },
-        "file_search" => throw NotOnResponses("The file_search tool without vector stores",
+        OaiToolType.FileSearch => throw NotOnResponses("The file_search tool without vector stores",
             "Responses needs the vector store ids in the tool itself: give them with New-OaiAssistant -VectorStoreId or New-OaiTool -FileSearch -VectorStoreId"),
-        "web_search" => new ResponsesToolWire
+        OaiToolType.WebSearch => new ResponsesToolWire
         {
-            Type = "web_search",
+            Type = OaiToolType.WebSearch,
             SearchContextSize = t.SearchContextSize,
             Filters = t.AllowedDomains.Count == 0 ? null : AllowedDomainsFilter(t.AllowedDomains),
             UserLocation = t.UserLocation is not { Count: > 0 } l ? null : new UserLocationWire
@@ -572,10 +575,10 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 Timezone = l.GetValueOrDefault("timezone"),
             },
         },
-        "image_generation" => new ResponsesToolWire { Type = "image_generation", Size = t.Size, Quality = t.Quality, OutputFormat = t.OutputFormat },
-        "mcp" => new ResponsesToolWire
+        OaiToolType.ImageGeneration => new ResponsesToolWire { Type = OaiToolType.ImageGeneration, Size = t.Size, Quality = t.Quality, OutputFormat = t.OutputFormat },
+        OaiToolType.Mcp => new ResponsesToolWire
         {
-            Type = "mcp",
+            Type = OaiToolType.Mcp,
             ServerLabel = t.ServerLabel ?? throw new ArgumentException("An MCP tool needs a server label (New-OaiTool -Mcp -ServerLabel)."),
             ServerUrl = t.ServerUrl ?? throw new ArgumentException($"MCP tool '{t.ServerLabel}' has no server URL."),
             AllowedTools = t.AllowedTools.Count == 0 ? null : t.AllowedTools.ToList(),
@@ -610,8 +613,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (t.HeaderNames.Count > 0 && (values is null || t.HeaderNames.Any(n => !values.ContainsKey(n))))
         {
             throw new OaiApiException(OaiErrorKind.InvalidRequest,
-                $"MCP tool '{t.ServerLabel}' sends the headers {string.Join(", ", t.HeaderNames)}, whose values are never stored. Hand them over in this process: Set-OaiAssistant -Tool (New-OaiTool -Mcp ... -Header ...), or Start-OaiRun -Tool for one run.")
-            { ErrorCode = "mcp_headers_missing" };
+                $"MCP tool '{t.ServerLabel}' sends the headers {string.Join(", ", t.HeaderNames)}, whose values are never stored. Hand them over in this process: Set-OaiAssistant -Tool (New-OaiTool -Mcp ... -Header ...), or Start-OaiRun -Tool for one run.");
         }
         return values is { Count: > 0 } ? values : null;
     }
@@ -674,7 +676,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         // Function calls to answer, and MCP approval requests to approve or deny (both make requires_action).
         var calls = r.Output?.Where(i => i.Type is "function_call" or "mcp_approval_request").ToArray() ?? Array.Empty<ItemWire>();
         var status = r.Status ?? "";
-        if (status == "completed" && calls.Length > 0) status = "requires_action";
+        if (status == OaiRunStatus.Completed && calls.Length > 0) status = OaiRunStatus.RequiresAction;
         var metadata = OaiMetadata.From(r.Metadata);
         return new OaiRun
         {
@@ -685,7 +687,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Instructions = r.Instructions is { ValueKind: JsonValueKind.String } s ? s.GetString() : null,
             Model = r.Model,
             CreatedAt = Time(r.CreatedAt),
-            CompletedAt = status == "completed" && r.CompletedAt is { } c ? Time(c) : null,
+            CompletedAt = status == OaiRunStatus.Completed && r.CompletedAt is { } c ? Time(c) : null,
             LastError = r.Error is null ? null : new OaiRunError { Code = r.Error.Code, Message = r.Error.Message },
             IncompleteReason = r.IncompleteDetails?.Reason,
             Usage = r.Usage is null ? null : new OaiUsage

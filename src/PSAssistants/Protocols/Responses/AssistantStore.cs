@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PSAssistants.Client;
 
-namespace PSAssistants.Client;
+namespace PSAssistants.Protocols.Responses;
 
 /// <summary>
 /// Assistant definitions kept on the client, for the Responses protocol where the server has no assistant
@@ -153,7 +154,7 @@ internal sealed class AssistantStore
     }
 
     private OaiApiException StoreError(string what, Exception? inner = null) =>
-        new(OaiErrorKind.Protocol, $"The assistant store '{Path}' {what}", inner) { ErrorCode = "assistant_store" };
+        new(OaiErrorKind.AssistantStoreInvalid, $"The assistant store '{Path}' {what}", inner);
 }
 
 /// <summary>The store's file format (not a wire format): {version, assistants: [...]}; also the export format.</summary>
