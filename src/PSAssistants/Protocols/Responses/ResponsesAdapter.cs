@@ -272,7 +272,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
         body.Input = outputs.Select(o => o.Approve is { } approve
-            ? new FunctionCallOutputWire { Type = "mcp_approval_response", ApprovalRequestId = o.CallId, Approve = approve }
+            ? new FunctionCallOutputWire { Type = "mcp_approval_response", ApprovalRequestId = o.CallId, RequestId = o.CallId, Approve = approve }
             : new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
         if (!stream)
         {

@@ -116,6 +116,15 @@ internal sealed class InputPartsMessageWire
 {
     public string Type { get; set; } = "message";
     public string Role { get; set; } = "user";
+
+    /// <summary>
+    /// Always written as null: a message with a part list matches both EasyInputMessage and InputMessage of the
+    /// reference's InputItem oneOf; InputMessage's status is a string enum, so an explicit null leaves exactly one
+    /// match. Null means "no status", which an input message does not have anyway.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Status { get; set; }
+
     public List<InputContentPartWire> Content { get; set; } = new();
 }
 
@@ -157,6 +166,10 @@ internal sealed class FunctionCallOutputWire
     public string? CallId { get; set; }
     public string? Output { get; set; }
     public string? ApprovalRequestId { get; set; }
+
+    /// <summary>The reference's MCPApprovalResponse lists request_id as required (beside approval_request_id): the same id.</summary>
+    public string? RequestId { get; set; }
+
     public bool? Approve { get; set; }
 }
 
