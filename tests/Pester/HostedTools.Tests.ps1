@@ -377,6 +377,28 @@ Describe 'Images, files and hosted tools on <Protocol>' -ForEach $protocols {
         }
     }
 
+    Context 'The README''s hosted tools examples' {
+        It 'runs the web search and MCP blocks as printed' -Skip:($Protocol -ne 'Responses') {
+            $text = Get-Content -Raw (Join-Path (Get-OaiTestRepoRoot) 'README.md')
+            $blocks = foreach ($heading in '#### Web search', '#### A remote MCP server, with approvals') {
+                $at = $text.IndexOf("`n$heading`n")
+                $at | Should -BeGreaterThan 0 -Because "README.md has the heading '$heading'"
+                $null = $text.Substring($at) -match '(?s)```powershell\r?\n(?<code>.*?)```'
+                $Matches.code
+            }
+            # Run in this scope, connected to the emulator; the blocks share $helper.
+            $search = $helper = $mcp = $run = $reply = $null
+            $out = @(. ([scriptblock]::Create($blocks[0])) | Out-String -Width 200)
+            $run.Status | Should -Be 'completed'
+            $reply.UrlCitations[0].Url | Should -Be 'https://learn.microsoft.com/search-result'
+            "$out" | Should -Match 'learn\.microsoft\.com/search-result'
+            $out = @(. ([scriptblock]::Create($blocks[1])) | Out-String -Width 200)
+            "$out" | Should -Match 'requires_action'
+            "$out" | Should -Match 'echo returned: hello'
+            $run.Status | Should -Be 'completed'
+        }
+    }
+
     Context 'Tool names' {
         It 'keeps the string forms and completes every hosted tool' {
             $line = 'New-OaiAssistant -Tool '

@@ -15,7 +15,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(FileInfo))]
 public sealed class SaveOaiFileCommand : OaiFileCmdlet
 {
-    /// <summary>What to save: file ids, OaiFile objects, messages, message parts or annotations.</summary>
+    /// <summary>What to save: file ids, OaiFile objects, messages, message parts or annotations, runs, run steps and image tool calls.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("Id", "FileId", "InputObject")]
     [ValidateNotNullOrEmpty]
