@@ -141,7 +141,7 @@ public class EnvironmentTests
     {
         using var _ = new EnvScope(("OPENAI_API_KEY", T.Key), ("OPENAI_BASE_URL", "http://example.com/v1"));
 
-        var ex = Assert.Throws<ArgumentException>(() => FromEnvironment());
+        var ex = Assert.Throws<OaiArgumentException>(() => FromEnvironment());
         Assert.DoesNotContain(T.Key, ex.Message);
         Assert.Equal(new Uri("http://example.com/v1"), FromEnvironment(allowInsecureHttp: true).BaseUri);
     }
@@ -151,7 +151,7 @@ public class EnvironmentTests
     {
         using var _ = new EnvScope(("OPENAI_BASE_URL", "api.example.com/v1"));
 
-        var ex = Assert.Throws<ArgumentException>(() => FromEnvironment());
+        var ex = Assert.Throws<OaiArgumentException>(() => FromEnvironment());
         Assert.Contains("OPENAI_BASE_URL", ex.Message);
     }
 
@@ -233,7 +233,7 @@ public class EnvironmentTests
         }
         using (new EnvScope(("OPENAI_PROTOCOL", "chat")))
         {
-            var ex = Assert.Throws<ArgumentException>(() =>
+            var ex = Assert.Throws<OaiArgumentException>(() =>
                 T.Create(OaiSessions.ToSecureString(T.Key), T.Base, null, null, null, null, null, false));
             Assert.Contains("OPENAI_PROTOCOL", ex.Message);
         }

@@ -166,7 +166,7 @@ public sealed class FilesApiTests : IDisposable
     {
         var (api, handler) = Api();
         var path = WriteFile("a.txt", "x"u8.ToArray());
-        await Assert.ThrowsAsync<ArgumentException>(() => api.UploadAsync(path, "bogus", null, null, CancellationToken.None));
+        await Assert.ThrowsAsync<OaiArgumentException>(() => api.UploadAsync(path, "bogus", null, null, CancellationToken.None));
         Assert.Empty(handler.Requests);
     }
 

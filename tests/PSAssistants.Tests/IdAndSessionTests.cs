@@ -131,7 +131,7 @@ public class SessionTests
     [Fact]
     public void Plain_http_to_another_host_is_refused_without_AllowInsecureHttp()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Make("http://example.com/v1"));
+        var ex = Assert.Throws<OaiArgumentException>(() => Make("http://example.com/v1"));
 
         Assert.Contains("http://example.com/v1", ex.Message);
         Assert.DoesNotContain(T.Key, ex.Message);
@@ -143,7 +143,7 @@ public class SessionTests
     [InlineData("http://10.0.0.5:8000/v1")]
     [InlineData("http://[fe80::1]:5/v1")]
     public void Hosts_that_only_look_local_are_refused_over_http(string uri) =>
-        Assert.Throws<ArgumentException>(() => Make(uri));
+        Assert.Throws<OaiArgumentException>(() => Make(uri));
 
     [Fact]
     public void Plain_http_to_another_host_is_allowed_with_AllowInsecureHttp() =>
@@ -163,7 +163,7 @@ public class SessionTests
     [InlineData("ftp://example.com/v1")]
     [InlineData("file:///etc/passwd")]
     public void Other_schemes_are_refused_even_with_AllowInsecureHttp(string uri) =>
-        Assert.Throws<ArgumentException>(() => Make(uri, allowInsecureHttp: true));
+        Assert.Throws<OaiArgumentException>(() => Make(uri, allowInsecureHttp: true));
 
     [Fact]
     public void A_given_key_is_from_Parameter()

@@ -1,4 +1,5 @@
 using System.Collections;
+using PSAssistants.Client;
 using Xunit;
 
 namespace PSAssistants.Tests;
@@ -19,7 +20,7 @@ public class MetadataTests
     [Fact]
     public void Seventeen_pairs_are_refused()
     {
-        var ex = Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(Pairs(17)));
+        var ex = Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(Pairs(17)));
         Assert.Contains("16", ex.Message);
     }
 
@@ -28,7 +29,7 @@ public class MetadataTests
     {
         var ok = new string('k', 64);
         Assert.Equal("v", OaiMetadata.FromHashtable(new Hashtable { [ok] = "v" })![ok]);
-        Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [new string('k', 65)] = "v" }));
+        Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [new string('k', 65)] = "v" }));
     }
 
     [Fact]
@@ -36,13 +37,13 @@ public class MetadataTests
     {
         var ok = new string('v', 512);
         Assert.Equal(ok, OaiMetadata.FromHashtable(new Hashtable { ["k"] = ok })!["k"]);
-        var ex = Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { ["k"] = new string('v', 513) }));
+        var ex = Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { ["k"] = new string('v', 513) }));
         Assert.Contains("512", ex.Message);
     }
 
     [Fact]
     public void An_empty_key_is_refused() =>
-        Assert.Throws<ArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [""] = "v" }));
+        Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [""] = "v" }));
 
     [Fact]
     public void Values_become_strings_and_null_becomes_empty()

@@ -152,7 +152,7 @@ public class RequestBuildingTests
 
         var ex = await Assert.ThrowsAsync<PSAssistants.Client.OaiApiException>(() =>
             adapter.CreateAssistantAsync(new AssistantCreateOptions { Model = "gpt-4o", PromptId = "pmpt_abc" }, default));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => adapter.CreateAssistantAsync(new AssistantCreateOptions(), default));
+        await Assert.ThrowsAsync<OaiArgumentException>(() => adapter.CreateAssistantAsync(new AssistantCreateOptions(), default));
 
         Assert.Equal(PSAssistants.Client.OaiErrorKind.NotSupported, ex.Kind);
         Assert.Empty(handler.Requests);

@@ -793,7 +793,7 @@ public sealed class ResponsesRequestTests : IDisposable
     {
         var outside = new OaiAssistant { Id = "asst_nomodel", Model = "" };
 
-        await Assert.ThrowsAsync<ArgumentException>(() =>
+        await Assert.ThrowsAsync<OaiArgumentException>(() =>
             Adapter.CreateRunAsync("conv_abc", new RunCreateOptions { AssistantId = outside.Id, Assistant = outside }, default));
 
         Assert.Empty(Handler.Requests);

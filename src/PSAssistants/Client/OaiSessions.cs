@@ -74,12 +74,12 @@ internal static class OaiSessions
             var env = Environment.GetEnvironmentVariable("OPENAI_BASE_URL");
             var text = string.IsNullOrWhiteSpace(env) ? OaiSession.DefaultBaseUri : env.Trim();
             if (!Uri.TryCreate(text, UriKind.Absolute, out baseUri))
-                throw new ArgumentException($"OPENAI_BASE_URL '{text}' is not an absolute URI.");
+                throw new OaiArgumentException($"OPENAI_BASE_URL '{text}' is not an absolute URI.");
         }
         if (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp)
-            throw new ArgumentException($"The base URI '{baseUri}' must be http or https.");
+            throw new OaiArgumentException($"The base URI '{baseUri}' must be http or https.");
         if (baseUri.Scheme == Uri.UriSchemeHttp && !r.AllowInsecureHttp && !OaiSession.IsLoopback(baseUri))
-            throw new ArgumentException(
+            throw new OaiArgumentException(
                 $"The base URI '{baseUri}' is plain http to a host that is not this machine: the API key would travel unencrypted. Use https, or -AllowInsecureHttp if you mean it.");
         o.BaseUri = baseUri;
         o.Protocol = r.Protocol ?? DefaultProtocol(baseUri, isAzure: r.AzureEndpoint is not null);
@@ -112,7 +112,7 @@ internal static class OaiSessions
     /// <summary>https://NAME.openai.azure.com (or .../openai/v1) → https://NAME.openai.azure.com/openai/v1.</summary>
     internal static Uri AzureV1Root(Uri endpoint)
     {
-        if (!endpoint.IsAbsoluteUri) throw new ArgumentException($"-AzureEndpoint '{endpoint}' must be an absolute URI.");
+        if (!endpoint.IsAbsoluteUri) throw new OaiArgumentException($"-AzureEndpoint '{endpoint}' must be an absolute URI.");
         var root = endpoint.GetLeftPart(UriPartial.Authority);
         var path = endpoint.AbsolutePath.TrimEnd('/');
         if (path.Length == 0 || path.Equals("/openai", StringComparison.OrdinalIgnoreCase)) path = "/openai/v1";
@@ -130,7 +130,7 @@ internal static class OaiSessions
         if (!string.IsNullOrWhiteSpace(env))
         {
             if (Enum.TryParse<OaiProtocol>(env.Trim(), ignoreCase: true, out var fromEnv) && Enum.IsDefined(fromEnv)) return fromEnv;
-            throw new ArgumentException($"OPENAI_PROTOCOL is '{env}'; it must be Assistants or Responses.");
+            throw new OaiArgumentException($"OPENAI_PROTOCOL is '{env}'; it must be Assistants or Responses.");
         }
         if (isAzure) return OaiProtocol.Responses;
         var host = baseUri.Host.ToLowerInvariant();

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Management.Automation;
 using PSAssistants.Protocols.Common;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -62,7 +63,7 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
                 return Array.Empty<FileInfo>();
             case var other:
                 var text = other?.ToString();
-                if (string.IsNullOrEmpty(text)) throw new ArgumentException("-Path is empty.");
+                if (string.IsNullOrEmpty(text)) throw new OaiArgumentException("-Path is empty.");
                 return ResolveText(text);
         }
     }
@@ -83,7 +84,7 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
             try
             {
                 paths = SessionState.Path.GetResolvedProviderPathFromPSPath(text, out var provider);
-                if (provider.Name != "FileSystem") throw new ArgumentException($"'{text}' is not a file system path.");
+                if (provider.Name != "FileSystem") throw new OaiArgumentException($"'{text}' is not a file system path.");
             }
             catch (ItemNotFoundException)
             {
@@ -107,6 +108,6 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
         "OaiPathNotFound", ErrorCategory.ObjectNotFound, path));
 
     private void NotAFile(string path) => WriteError(new ErrorRecord(
-        new ArgumentException($"Cannot upload '{path}': it is a folder. Pipe its files instead: Get-ChildItem '{path}' -File | Add-OaiFile."),
+        new OaiArgumentException($"Cannot upload '{path}': it is a folder. Pipe its files instead: Get-ChildItem '{path}' -File | Add-OaiFile."),
         "OaiPathIsFolder", ErrorCategory.InvalidArgument, path));
 }

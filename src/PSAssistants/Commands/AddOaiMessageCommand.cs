@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -40,7 +41,7 @@ public sealed class AddOaiMessageCommand : MessageInputCmdlet
 
     protected override void ProcessItem()
     {
-        if (string.IsNullOrWhiteSpace(Content)) throw new ArgumentException("-Content is empty: a message needs text.");
+        if (string.IsNullOrWhiteSpace(Content)) throw new OaiArgumentException("-Content is empty: a message needs text.");
         var threadId = InputResolver.ThreadId(Thread);
         var options = new MessageCreateOptions
         {
@@ -50,7 +51,7 @@ public sealed class AddOaiMessageCommand : MessageInputCmdlet
             FileIds = FileId ?? Array.Empty<string>(),
             AttachTo = AttachTo?.Select(t => t.ToLowerInvariant()).ToArray() ?? Array.Empty<string>(),
         };
-        if (AttachTo is not null && FileId is null && FilePath is null) throw new ArgumentException("-AttachTo names the tools of the files of -FileId or -FilePath: give one of them too.");
+        if (AttachTo is not null && FileId is null && FilePath is null) throw new OaiArgumentException("-AttachTo names the tools of the files of -FileId or -FilePath: give one of them too.");
         var inputs = ResolveMessageInputs();
         if (!ShouldProcess(threadId, "Add message")) return;
         var adapter = Adapter;

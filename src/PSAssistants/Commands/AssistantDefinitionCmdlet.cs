@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -77,8 +78,8 @@ public abstract class AssistantDefinitionCmdlet : OaiApiCmdlet
             {
                 CommandInfo c => c,
                 string name => InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript)
-                    ?? throw new ArgumentException($"There is no command '{name}' to hand over as a function tool."),
-                _ => throw new ArgumentException($"-Function takes commands (Get-Command output) or command names, not '{item}'."),
+                    ?? throw new OaiArgumentException($"There is no command '{name}' to hand over as a function tool."),
+                _ => throw new OaiArgumentException($"-Function takes commands (Get-Command output) or command names, not '{item}'."),
             };
             yield return FunctionToolFactory.FromCommand(command, this);
         }

@@ -100,7 +100,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         {
             Connect();
         }
-        catch (ArgumentException ex)
+        catch (OaiArgumentException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
         }
@@ -109,13 +109,13 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
     private void Connect()
     {
         if (ApiKey is not null && ApiKeySecretName is not null)
-            throw new ArgumentException("Give -ApiKey or -ApiKeySecretName, not both.");
+            throw new OaiArgumentException("Give -ApiKey or -ApiKeySecretName, not both.");
         if (AccessToken is not null && (ApiKey is not null || ApiKeySecretName is not null))
-            throw new ArgumentException("Give an API key or -AccessToken, not both.");
+            throw new OaiArgumentException("Give an API key or -AccessToken, not both.");
         if (Vault is not null && ApiKeySecretName is null)
-            throw new ArgumentException("-Vault needs -ApiKeySecretName.");
+            throw new OaiArgumentException("-Vault needs -ApiKeySecretName.");
         if (ProxyCredential is not null && Proxy is null)
-            throw new ArgumentException("-ProxyCredential needs -Proxy.");
+            throw new OaiArgumentException("-ProxyCredential needs -Proxy.");
 
         var source = "Parameter";
         var key = ToSecureString(ApiKey, "-ApiKey");
@@ -155,7 +155,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         null => null,
         SecureString s => s.Copy(),
         string s when s.Length > 0 => OaiSessions.ToSecureString(s),
-        _ => throw new ArgumentException($"{what} takes a SecureString or a non-empty string."),
+        _ => throw new OaiArgumentException($"{what} takes a SecureString or a non-empty string."),
     };
 
     private static IAccessTokenProvider? TokenProvider(object? value) => InputResolver.Unwrap(value) switch
@@ -164,7 +164,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         ScriptBlock sb => new ScriptBlockTokenProvider(sb),
         SecureString s => new StaticTokenProvider(TokenText.Plain(s)),
         string s when s.Length > 0 => new StaticTokenProvider(s),
-        _ => throw new ArgumentException("-AccessToken takes a string, a SecureString or a scriptblock that returns one."),
+        _ => throw new OaiArgumentException("-AccessToken takes a string, a SecureString or a scriptblock that returns one."),
     };
 
     /// <summary>Reads the key with SecretManagement's Get-Secret, so it never passes through a variable in clear.</summary>
@@ -195,7 +195,7 @@ public sealed class ConnectOaiServiceCommand : OaiCmdlet
         {
             SecureString s => s.Copy(),
             string s when s.Length > 0 => OaiSessions.ToSecureString(s),
-            _ => throw new ArgumentException($"The secret '{name}' is not a string or SecureString."),
+            _ => throw new OaiArgumentException($"The secret '{name}' is not a string or SecureString."),
         };
     }
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -56,7 +57,7 @@ internal static partial class FunctionToolFactory
 
     private static string CheckName(string name) => ToolName().IsMatch(name)
         ? name
-        : throw new ArgumentException($"'{name}' cannot be a function tool name: use 1 to 64 letters, digits, '_' or '-'.");
+        : throw new OaiArgumentException($"'{name}' cannot be a function tool name: use 1 to 64 letters, digits, '_' or '-'.");
 
     private static string Schema(CommandInfo command, IReadOnlyDictionary<string, string> descriptions)
     {

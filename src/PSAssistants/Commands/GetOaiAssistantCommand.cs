@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -57,7 +58,7 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
                 {
                     WriteError(ToErrorRecord(ex, item));
                 }
-                catch (ArgumentException ex)
+                catch (OaiArgumentException ex)
                 {
                     WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
                 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -17,7 +18,7 @@ internal static class InputResolver
         OaiRun r => r.ThreadId,
         string s when s.Length > 0 => s,
         _ => Property(input, "ThreadId") ?? Property(input, "thread_id")
-             ?? throw new ArgumentException($"Cannot tell a thread from {Describe(input)}: pass a thread, message or run object, or a thread id."),
+             ?? throw new OaiArgumentException($"Cannot tell a thread from {Describe(input)}: pass a thread, message or run object, or a thread id."),
     };
 
     public static string AssistantId(object? input) => Unwrap(input) switch
@@ -33,7 +34,7 @@ internal static class InputResolver
         _ => Property(input, "AssistantId") ?? throw NotAnAssistant(input),
     };
 
-    private static ArgumentException NotAnAssistant(object? input) =>
+    private static OaiArgumentException NotAnAssistant(object? input) =>
         new($"Cannot tell an assistant from {Describe(input)}: pass an assistant object or an assistant id.");
 
     public static OaiRun? AsRun(object? input) => Unwrap(input) as OaiRun;

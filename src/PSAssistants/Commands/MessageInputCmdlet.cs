@@ -48,7 +48,7 @@ public abstract class MessageInputCmdlet : OaiApiCmdlet
         {
             var ok = url.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase)
                 || (Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp));
-            if (!ok) throw new ArgumentException($"-ImageUrl '{Shorten(url)}' is not an http(s) URL or a data:image/ URL.");
+            if (!ok) throw new OaiArgumentException($"-ImageUrl '{Shorten(url)}' is not an http(s) URL or a data:image/ URL.");
         }
         return (Resolve(ImagePath, "-ImagePath"), Resolve(FilePath, "-FilePath"));
     }
@@ -66,9 +66,9 @@ public abstract class MessageInputCmdlet : OaiApiCmdlet
             }
             catch (Exception ex) when (ex is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException or PSInvalidOperationException)
             {
-                throw new ArgumentException($"{parameter} '{path}' is not a file path: {ex.Message}", ex);
+                throw new OaiArgumentException($"{parameter} '{path}' is not a file path: {ex.Message}", ex);
             }
-            if (!File.Exists(full)) throw new ArgumentException($"{parameter} '{path}' does not exist (looked for '{full}').");
+            if (!File.Exists(full)) throw new OaiArgumentException($"{parameter} '{path}' does not exist (looked for '{full}').");
             result.Add(full);
         }
         return result;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -87,9 +88,9 @@ public sealed class ToolNameCompleter : IArgumentCompleter
                     result.Add(new OaiTool(s.ToLowerInvariant()));
                     break;
                 case string s when s.Equals(OaiToolType.Mcp, StringComparison.OrdinalIgnoreCase):
-                    throw new ArgumentException("An MCP tool needs its server: use New-OaiTool -Mcp -ServerLabel <label> -ServerUrl <https URL>.");
+                    throw new OaiArgumentException("An MCP tool needs its server: use New-OaiTool -Mcp -ServerLabel <label> -ServerUrl <https URL>.");
                 default:
-                    throw new ArgumentException($"'{item}' is not a tool: use {string.Join(", ", BuiltIn)}, or a tool object (New-OaiTool, New-OaiFunctionTool).");
+                    throw new OaiArgumentException($"'{item}' is not a tool: use {string.Join(", ", BuiltIn)}, or a tool object (New-OaiTool, New-OaiFunctionTool).");
             }
         }
         return result;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -44,8 +45,8 @@ public sealed class NewOaiFunctionToolCommand : OaiCmdlet
         {
             CommandInfo c => c,
             string name => InvokeCommand.GetCommand(name, CommandTypes.Function | CommandTypes.Cmdlet | CommandTypes.ExternalScript)
-                ?? throw new ArgumentException($"There is no command '{name}'."),
-            _ => throw new ArgumentException($"-Command takes a command (Get-Command output) or a command name, not '{Command}'."),
+                ?? throw new OaiArgumentException($"There is no command '{name}'."),
+            _ => throw new OaiArgumentException($"-Command takes a command (Get-Command output) or a command name, not '{Command}'."),
         };
         Emit(FunctionToolFactory.FromCommand(command, this, Description));
     }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -23,10 +24,10 @@ public sealed class NewOaiThreadCommand : MessageInputCmdlet
         {
             Metadata = OaiMetadata.FromHashtable(Metadata),
             Messages = (Message ?? Array.Empty<string>()).Select(m => string.IsNullOrWhiteSpace(m)
-                ? throw new ArgumentException("-Message holds an empty message.")
+                ? throw new OaiArgumentException("-Message holds an empty message.")
                 : new MessageCreateOptions { Content = m }).ToList(),
         };
-        if (HasMessageInputs && options.Messages.Count == 0) throw new ArgumentException("-ImagePath, -ImageUrl and -FilePath go with a message: give -Message too.");
+        if (HasMessageInputs && options.Messages.Count == 0) throw new OaiArgumentException("-ImagePath, -ImageUrl and -FilePath go with a message: give -Message too.");
         var inputs = ResolveMessageInputs();
         if (!ShouldProcess("new thread", "Create thread")) return;
         var adapter = Adapter;

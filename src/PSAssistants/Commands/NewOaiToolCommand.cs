@@ -164,7 +164,7 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
             {
                 ContainerId = ContainerId is null ? null : OaiId.Check(ContainerId, "container"),
                 MemoryLimit = ContainerId is not null && MemoryLimit is not null
-                    ? throw new ArgumentException("-MemoryLimit sets the memory of a container the server makes; an existing container (-ContainerId) keeps its own.")
+                    ? throw new OaiArgumentException("-MemoryLimit sets the memory of a container the server makes; an existing container (-ContainerId) keeps its own.")
                     : MemoryLimit,
                 FileIds = (FileId ?? Array.Empty<string>()).Select(id => OaiId.Check(id, "file")).ToArray(),
             },
@@ -185,7 +185,7 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
         {
             var key = e.Key?.ToString()?.ToLowerInvariant() ?? "";
             if (!s_locationKeys.Contains(key))
-                throw new ArgumentException($"-UserLocation takes the keys {string.Join(", ", s_locationKeys)}, not '{e.Key}'.");
+                throw new OaiArgumentException($"-UserLocation takes the keys {string.Join(", ", s_locationKeys)}, not '{e.Key}'.");
             if (InputResolver.Unwrap(e.Value)?.ToString() is { Length: > 0 } value) location[key] = value;
         }
         return location;
@@ -195,22 +195,22 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
     {
         // Only https: header values travel to the server, and the API's servers refuse other schemes.
         if (!ServerUrl.IsAbsoluteUri || ServerUrl.Scheme != Uri.UriSchemeHttps)
-            throw new ArgumentException($"-ServerUrl must be an absolute https URL, not '{ServerUrl}'.");
+            throw new OaiArgumentException($"-ServerUrl must be an absolute https URL, not '{ServerUrl}'.");
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry e in Header ?? new Hashtable())
         {
             var name = e.Key?.ToString() ?? "";
-            if (!HeaderName().IsMatch(name)) throw new ArgumentException($"'{name}' is not an HTTP header name.");
+            if (!HeaderName().IsMatch(name)) throw new OaiArgumentException($"'{name}' is not an HTTP header name.");
             var value = InputResolver.Unwrap(e.Value) switch
             {
                 SecureString s => new System.Net.NetworkCredential("", s).Password,
                 string s => s,
                 // The message names the header, never the value.
-                _ => throw new ArgumentException($"-Header '{name}' takes a string or a SecureString."),
+                _ => throw new OaiArgumentException($"-Header '{name}' takes a string or a SecureString."),
             };
             if (value.Length < OaiSecrets.MinLength)
-                throw new ArgumentException($"-Header '{name}' is shorter than {OaiSecrets.MinLength} characters; header values are treated as secrets and masked wherever they could appear, which a value that short cannot be.");
-            if (value.Contains('\r') || value.Contains('\n')) throw new ArgumentException($"-Header '{name}' holds a line break.");
+                throw new OaiArgumentException($"-Header '{name}' is shorter than {OaiSecrets.MinLength} characters; header values are treated as secrets and masked wherever they could appear, which a value that short cannot be.");
+            if (value.Contains('\r') || value.Contains('\n')) throw new OaiArgumentException($"-Header '{name}' holds a line break.");
             OaiSecrets.Register(value);
             headers[name] = value;
         }

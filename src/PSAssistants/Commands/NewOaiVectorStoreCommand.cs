@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -33,7 +34,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
     {
         if (_fileIds.Count > 500)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"A vector store is created with at most 500 files; {_fileIds.Count} were given. Add the rest with Add-OaiVectorStoreFile."),
+            ThrowTerminatingError(new ErrorRecord(new OaiArgumentException($"A vector store is created with at most 500 files; {_fileIds.Count} were given. Add the rest with Add-OaiVectorStoreFile."),
                 "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
         }
         var ids = _fileIds.Distinct(StringComparer.Ordinal).ToArray();
@@ -42,7 +43,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
         {
             metadata = OaiMetadata.FromHashtable(Metadata);
         }
-        catch (ArgumentException ex)
+        catch (OaiArgumentException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, Metadata));
             return;

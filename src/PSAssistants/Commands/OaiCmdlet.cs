@@ -80,8 +80,9 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             WriteError(ToErrorRecord(ex, null));
         }
-        catch (ArgumentException ex)
+        catch (OaiArgumentException ex)
         {
+            // Only the module's own refusals: any other ArgumentException is a bug here, not the caller's mistake.
             WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, null));
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
 using PSAssistants.Protocols.Common;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -80,7 +81,7 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
             {
                 WriteError(ToErrorRecord(ex, item));
             }
-            catch (ArgumentException ex)
+            catch (OaiArgumentException ex)
             {
                 WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
             }
@@ -104,7 +105,7 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
         OaiMessageAnnotation { FileId: { } id, ContainerId: null } => id,
         OaiMessageContent { FileId: { } id } => id,
         PSObject pso when (pso.Properties["FileId"]?.Value ?? pso.Properties["Id"]?.Value) is { } v && v.ToString() is { Length: > 0 } s => s,
-        var other => throw new ArgumentException($"Cannot tell a file from {Describe(other)}: pass a file object or a file id."),
+        var other => throw new OaiArgumentException($"Cannot tell a file from {Describe(other)}: pass a file object or a file id."),
     };
 
     /// <summary>A vector store id from an id string, an OaiVectorStore, a vector store file or a deserialized object.</summary>
@@ -114,7 +115,7 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
         OaiVectorStoreFile vf => vf.VectorStoreId,
         string s when s.Length > 0 => s,
         PSObject pso when (pso.Properties["VectorStoreId"]?.Value ?? pso.Properties["Id"]?.Value) is { } v && v.ToString() is { Length: > 0 } s => s,
-        var other => throw new ArgumentException($"Cannot tell a vector store from {Describe(other)}: pass a vector store object or a vector store id."),
+        var other => throw new OaiArgumentException($"Cannot tell a vector store from {Describe(other)}: pass a vector store object or a vector store id."),
     };
 
     private static string Describe(object? o) => o is null ? "nothing" : $"a {o.GetType().Name} ('{o}')";

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PSAssistants.Protocols;
 using PSAssistants.Protocols.Common;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -96,7 +97,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                     yield return new Target(a.FileId!, a.ContainerId, a.FileName, null);
                 break;
             case OaiMessageAnnotation a:
-                if (a.FileId is null) throw new ArgumentException($"The {a.Type} annotation names no file.");
+                if (a.FileId is null) throw new OaiArgumentException($"The {a.Type} annotation names no file.");
                 yield return new Target(a.FileId, a.ContainerId, a.FileName, null);
                 break;
             case OaiRunStep step:
@@ -106,7 +107,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 yield return ImageTarget(call);
                 break;
             case OaiToolCall call:
-                throw new ArgumentException($"A {call.Type} tool call holds no file; only image_generation_call calls do.");
+                throw new OaiArgumentException($"A {call.Type} tool call holds no file; only image_generation_call calls do.");
             default:
                 yield return new Target(FileIdOf(input), null, null, null);
                 break;
@@ -198,7 +199,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         if (System.IO.File.Exists(full))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Destination '{full}' is a file; give a folder."),
+            ThrowTerminatingError(new ErrorRecord(new OaiArgumentException($"-Destination '{full}' is a file; give a folder."),
                 "OaiDestinationNotFolder", ErrorCategory.InvalidArgument, full));
         }
         if (!Directory.Exists(full))

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -104,9 +105,9 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet
             Tools = Tool is null ? null : ToolNameCompleter.ToTools(Tool),
         };
         if (HasMessageInputs && threadId is not null)
-            throw new ArgumentException("-ImagePath, -ImageUrl and -FilePath go with -Message (a new thread); add them to an existing thread with Add-OaiMessage.");
+            throw new OaiArgumentException("-ImagePath, -ImageUrl and -FilePath go with -Message (a new thread); add them to an existing thread with Add-OaiMessage.");
         if (ApproveMcpTool is not null && !(Wait || Stream))
-            throw new ArgumentException("-ApproveMcpTool approves calls during -Wait or -Stream; without them, answer with Submit-OaiToolOutput -Approve.");
+            throw new OaiArgumentException("-ApproveMcpTool approves calls during -Wait or -Stream; without them, answer with Submit-OaiToolOutput -Approve.");
         var inputs = ResolveMessageInputs();
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
         var adapter = Adapter;
@@ -124,7 +125,7 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet
             var thread = new ThreadCreateOptions
             {
                 Messages = Message.Select(m => string.IsNullOrWhiteSpace(m)
-                    ? throw new ArgumentException("-Message holds an empty message.")
+                    ? throw new OaiArgumentException("-Message holds an empty message.")
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
             var stream = follow && CurrentSession.Streaming;

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using PSAssistants.Protocols;
+using PSAssistants.Client;
 
 namespace PSAssistants.Commands;
 
@@ -49,12 +50,12 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     {
         var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
         if (calls.Count == 0)
-            throw new ArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
+            throw new OaiArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
         var answers = ToolOutput ?? new Hashtable();
         var approve = Ids(Approve);
         var deny = Ids(Deny);
         if (approve.Intersect(deny, StringComparer.Ordinal).FirstOrDefault() is { } both)
-            throw new ArgumentException($"{both} is both approved and denied.");
+            throw new OaiArgumentException($"{both} is both approved and denied.");
         var outputs = new List<ToolOutput>();
         foreach (var call in calls)
         {
@@ -63,18 +64,18 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
                 // Only what the user names is approved; a request left out is an error, never a silent yes or no.
                 if (approve.Contains(call.Id)) outputs.Add(new ToolOutput(call.Id, "") { Approve = true });
                 else if (deny.Contains(call.Id)) outputs.Add(new ToolOutput(call.Id, "") { Approve = false });
-                else throw new ArgumentException($"MCP approval request {call.Id} ({call.ServerLabel}/{call.Name}) is neither in -Approve nor in -Deny; all requests of a run are answered together.");
+                else throw new OaiArgumentException($"MCP approval request {call.Id} ({call.ServerLabel}/{call.Name}) is neither in -Approve nor in -Deny; all requests of a run are answered together.");
                 continue;
             }
             var entry = answers.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), call.Id, StringComparison.Ordinal));
             if (entry is null)
-                throw new ArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
+                throw new OaiArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
             outputs.Add(new ToolOutput(call.Id, AsText(answers[entry])));
         }
         var unknown = answers.Keys.Cast<object>().Select(k => k?.ToString())
             .Where(k => calls.All(c => c.Id != k || c.IsApprovalRequest))
             .Concat(approve.Concat(deny).Where(id => calls.All(c => c.Id != id || !c.IsApprovalRequest))).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"Run {Run.Id} has no tool call or approval request {string.Join(", ", unknown)} to answer that way.");
+        if (unknown.Count > 0) throw new OaiArgumentException($"Run {Run.Id} has no tool call or approval request {string.Join(", ", unknown)} to answer that way.");
 
         if (!ShouldProcess(Run.Id, $"Submit {outputs.Count} tool output(s)")) return;
         var adapter = Adapter;
@@ -95,7 +96,7 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         {
             OaiToolCall c => c.Id,
             string s when s.Length > 0 => s,
-            var other => throw new ArgumentException($"-Approve and -Deny take approval request ids or tool call objects, not '{other}'."),
+            var other => throw new OaiArgumentException($"-Approve and -Deny take approval request ids or tool call objects, not '{other}'."),
         }).ToHashSet(StringComparer.Ordinal);
 
     private string AsText(object? value) => InputResolver.Unwrap(value) switch

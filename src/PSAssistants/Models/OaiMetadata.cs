@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.ObjectModel;
+using PSAssistants.Client;
 
 namespace PSAssistants;
 
@@ -28,16 +29,16 @@ internal static class OaiMetadata
     {
         if (table is null) return null;
         if (table.Count > MaxPairs)
-            throw new ArgumentException($"Metadata has {table.Count} pairs; the API allows at most {MaxPairs}.");
+            throw new OaiArgumentException($"Metadata has {table.Count} pairs; the API allows at most {MaxPairs}.");
         var result = new Dictionary<string, string>(table.Count, StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)
         {
             var key = entry.Key?.ToString() ?? "";
             var value = entry.Value?.ToString() ?? "";
             if (key.Length == 0 || key.Length > MaxKeyLength)
-                throw new ArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
+                throw new OaiArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
             if (value.Length > MaxValueLength)
-                throw new ArgumentException($"Metadata value of '{key}' is {value.Length} characters long; the API allows at most {MaxValueLength}.");
+                throw new OaiArgumentException($"Metadata value of '{key}' is {value.Length} characters long; the API allows at most {MaxValueLength}.");
             result[key] = value;
         }
         return result;

@@ -38,7 +38,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         if (o.PromptId is not null)
             throw new OaiApiException(OaiErrorKind.NotSupported,
                 "Stored prompts (-PromptId) are a Responses feature; the Assistants protocol has none. Connect with -Protocol Responses, or give -Model and -Instructions.");
-        if (string.IsNullOrEmpty(o.Model)) throw new ArgumentException("An assistant needs -Model.");
+        if (string.IsNullOrEmpty(o.Model)) throw new OaiArgumentException("An assistant needs -Model.");
         var body = new CreateAssistantRequest
         {
             Model = o.Model,

@@ -46,7 +46,7 @@ internal sealed class FilesApi
     public async Task<OaiFile> UploadAsync(string path, string purpose, string? fileName, Action<long, long?>? progress, CancellationToken ct)
     {
         if (!UploadPurposes.Contains(purpose, StringComparer.Ordinal))
-            throw new ArgumentException($"'{purpose}' is not an upload purpose: use {string.Join(", ", UploadPurposes)}.");
+            throw new OaiArgumentException($"'{purpose}' is not an upload purpose: use {string.Join(", ", UploadPurposes)}.");
         var name = string.IsNullOrEmpty(fileName) ? System.IO.Path.GetFileName(path) : fileName;
         var length = new FileInfo(path).Length;
         var wire = await _files.SendContentAsync(HttpMethod.Post, "/files", touch =>

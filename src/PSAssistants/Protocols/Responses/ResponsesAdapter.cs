@@ -18,6 +18,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     internal const string AssistantIdKey = "psassistants_assistant_id";
 
     private static readonly ResponsesJson J = ResponsesJson.Default;
+
+    /// <summary>What this session saw of messages, for the fields conversation items do not carry.</summary>
+    private readonly MessageRecords _records = new();
     private readonly OaiClient _client;
     private readonly Lazy<Common.FilesApi> _files;
     private readonly AssistantStore _store;
@@ -126,7 +129,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public async Task<OaiThread> CreateThreadAsync(ThreadCreateOptions o, CancellationToken ct)
     {
-        if (o.Messages.Count > 20) throw new ArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
+        if (o.Messages.Count > 20) throw new OaiArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
         if (o.Messages.Any(m => m.Metadata is { Count: > 0 }))
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread instead");
         if (o.Messages.Any(HasParts))
@@ -140,7 +143,10 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Metadata = o.Metadata ?? OaiMetadata.Empty,
             Items = o.Messages.Count == 0 ? null : o.Messages.Select(m => new InputMessageWire { Role = m.Role, Content = m.Content }).ToList(),
         };
-        return Map(await _client.PostAsync("/conversations", body, J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+        var thread = Map(await _client.PostAsync("/conversations", body, J.CreateConversationBody, J.ConversationResource, ct).ConfigureAwait(false));
+        // Its first messages were made with it: they share its created_at when listed from the start.
+        _records.LearnThreadStart(thread.Id, thread.CreatedAt, o.Messages.Count);
+        return thread;
     }
 
     public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
@@ -181,7 +187,11 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         }
         var item = list.Data?.FirstOrDefault(i => i.Type == "message")
             ?? throw new OaiApiException(OaiErrorKind.Protocol, $"POST {ConversationPath(threadId)}/items answered without the message item it created.");
-        return MapMessage(item, threadId, null, null);
+        // The item carries no created_at: the time of the server's answer stands for it, here and when listed later.
+        var message = MapMessage(item, threadId, null, null);
+        message.CreatedAt ??= DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        _records.LearnAdded(message.Id, message.CreatedAt.Value);
+        return message;
     }
 
     public async Task<OaiMessage> GetMessageAsync(string threadId, string messageId, CancellationToken ct)
@@ -190,7 +200,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         var item = await _client.GetAsync(path, J.ItemWire, ct).ConfigureAwait(false);
         if (item.Type != "message")
             throw new OaiApiException(OaiErrorKind.NotFound, $"Item '{messageId}' of conversation '{threadId}' is a {item.Type}, not a message.");
-        return MapMessage(item, threadId, null, null);
+        var message = MapMessage(item, threadId, null, null);
+        _records.Fill(message, null);
+        return message;
     }
 
     public IAsyncEnumerable<OaiMessage> ListMessagesAsync(string threadId, string? runId, ListOptions options, CancellationToken ct)
@@ -203,18 +215,22 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (options.After is not null) query.Set("after", OaiId.Check(options.After, "cursor"));
         // Items of other types (function calls, reasoning) are skipped, so -First counts messages, not items.
         var items = _client.ListAsync(path + "/items", query, J.ItemListWire, p => p.Data, p => p.HasMore, p => p.LastId, null, ct);
-        return MessagesOf(items, threadId, options.First, ct);
+        return MessagesOf(items, threadId, options.First, fromStart: options.Order == "asc" && options.After is null, ct);
     }
 
-    private async IAsyncEnumerable<OaiMessage> MessagesOf(IAsyncEnumerable<ItemWire> items, string threadId, int? first,
+    private async IAsyncEnumerable<OaiMessage> MessagesOf(IAsyncEnumerable<ItemWire> items, string threadId, int? first, bool fromStart,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var left = first ?? int.MaxValue;
         if (left <= 0) yield break;
+        var position = 0;
         await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
         {
             if (item.Type != "message") continue;
-            yield return MapMessage(item, threadId, null, null);
+            var message = MapMessage(item, threadId, null, null);
+            _records.Fill(message, fromStart ? position : null);
+            position++;
+            yield return message;
             if (--left == 0) yield break;
         }
     }
@@ -224,6 +240,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         [EnumeratorCancellation] CancellationToken ct)
     {
         var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
+        Learn(response);
         var assistantId = AssistantIdOf(response);
         IEnumerable<ItemWire> output = response.Output ?? new List<ItemWire>();
         if (options.Order == "desc") output = output.Reverse();
@@ -241,7 +258,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: null);
         var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
-        return Map(response, raw, body.Conversation!);
+        return Run(response, raw, body.Conversation!);
     }
 
     public async Task<RunStart> StartRunStreamAsync(string threadId, RunCreateOptions o, CancellationToken ct)
@@ -277,7 +294,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (!stream)
         {
             var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
-            return new RunStart(Map(response, raw, run.ThreadId));
+            return new RunStart(Run(response, raw, run.ThreadId));
         }
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
             JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
@@ -293,7 +310,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c).ConfigureAwait(false),
             };
         }
-        using (stream) return new RunStart(Map(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
+        using (stream) return new RunStart(Run(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
     }
 
     private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
@@ -307,7 +324,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
         var model = o.Model ?? (string.IsNullOrEmpty(assistant.Model) ? null : assistant.Model);
         if (model is null && assistant.PromptId is null)
-            throw new ArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
+            throw new OaiArgumentException($"Assistant '{assistant.Id}' has no model and no prompt: give -Model.");
 
         return new CreateResponseBody
         {
@@ -356,7 +373,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 {
                     if (doc.RootElement.TryGetProperty("response", out var r)) raw = r.GetRawText();
                 }
-                yield return new RunEvent(RunEventKind.RunUpdated, Run: Map(e.Response, raw, threadId), Sequence: e.SequenceNumber);
+                yield return new RunEvent(RunEventKind.RunUpdated, Run: Run(e.Response, raw, threadId), Sequence: e.SequenceNumber);
             }
             else if (type == "response.output_text.delta" && !string.IsNullOrEmpty(e.Delta))
             {
@@ -372,7 +389,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     public async Task<OaiRun> GetRunAsync(string threadId, string runId, CancellationToken ct)
     {
         var (response, raw) = await _client.GetRawAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
-        return Map(response, raw, threadId);
+        return Run(response, raw, threadId);
     }
 
     /// <summary>
@@ -479,7 +496,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     public async Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct)
     {
         var (response, raw) = await _client.PostRawWithoutBodyAsync(ResponsePath(runId) + "/cancel", J.ResponseObject, ct).ConfigureAwait(false);
-        return Map(response, raw, threadId);
+        return Run(response, raw, threadId);
     }
 
     #endregion
@@ -579,8 +596,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         OaiToolType.Mcp => new ResponsesToolWire
         {
             Type = OaiToolType.Mcp,
-            ServerLabel = t.ServerLabel ?? throw new ArgumentException("An MCP tool needs a server label (New-OaiTool -Mcp -ServerLabel)."),
-            ServerUrl = t.ServerUrl ?? throw new ArgumentException($"MCP tool '{t.ServerLabel}' has no server URL."),
+            ServerLabel = t.ServerLabel ?? throw new OaiArgumentException("An MCP tool needs a server label (New-OaiTool -Mcp -ServerLabel)."),
+            ServerUrl = t.ServerUrl ?? throw new OaiArgumentException($"MCP tool '{t.ServerLabel}' has no server URL."),
             AllowedTools = t.AllowedTools.Count == 0 ? null : t.AllowedTools.ToList(),
             RequireApproval = t.RequireApproval,
             Headers = forRequest ? McpHeaderValues(t, assistantId) : null,
@@ -665,6 +682,20 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Text = OaiMessage.JoinText(parts),
             CreatedAt = when is { } w ? Time(w) : null,
         };
+    }
+
+    /// <summary>Maps a response this session saw, remembering which messages it wrote (see <see cref="MessageRecords"/>).</summary>
+    private OaiRun Run(ResponseObject r, string? raw, string threadId)
+    {
+        Learn(r);
+        return Map(r, raw, threadId);
+    }
+
+    private void Learn(ResponseObject r)
+    {
+        if (r.Output is not { Count: > 0 } output) return;
+        var when = r.CompletedAt ?? r.CreatedAt;
+        _records.LearnResponse(r.Id, AssistantIdOf(r), Time(when), output.Where(i => i.Type == "message").Select(i => i.Id));
     }
 
     /// <summary>
