@@ -58,6 +58,9 @@ Describe 'Images, files and hosted tools on <Protocol>' -ForEach $protocols {
             $part = $m.Content | Where-Object IsImage
             $part.FileId | Should -Be $m.Images[0]
             $part.Detail | Should -Be 'low'
+            # The views show an image part by its file id, and Export-Csv writes the images as text.
+            ($m | Format-List | Out-String -Width 200) | Should -Match ([regex]::Escape($m.Images[0]))
+            "$($m.Images)" | Should -Be $m.Images[0]
             $upload = (Get-Requests POST '*/files')[-1]
             $upload.body | Should -Match 'name="purpose"\s+vision'
             $run = Start-Reply $thread

@@ -35,11 +35,11 @@ public sealed class OaiMessage
     private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
     /// <summary>The images the message shows: a file id (file-...) or a URL per image part.</summary>
-    public IReadOnlyList<string> Images => Content.Where(c => c.IsImage).Select(c => c.FileId ?? c.ImageUrl ?? "").ToArray();
+    public IReadOnlyList<string> Images => new OaiPrintableList<string>(Content.Where(c => c.IsImage).Select(c => c.FileId ?? c.ImageUrl ?? "").ToList());
 
     /// <summary>The web pages the message cites (url_citation annotations: Url, Title, StartIndex, EndIndex).</summary>
     public IReadOnlyList<OaiMessageAnnotation> UrlCitations =>
-        Content.SelectMany(c => c.Annotations).Where(a => a.Type == "url_citation").ToArray();
+        new OaiPrintableList<OaiMessageAnnotation>(Content.SelectMany(c => c.Annotations).Where(a => a.Type == "url_citation").ToList());
 
     public override string ToString() => Text;
 
@@ -58,6 +58,16 @@ public sealed class OaiMessageContentList : System.Collections.ObjectModel.ReadO
     }
 
     public override string ToString() => string.Join("\n", this.Select(p => p.ToString()));
+}
+
+/// <summary>A list printed as its items joined by "; ", so Export-Csv and string expansion show the items, not a type name.</summary>
+public sealed class OaiPrintableList<T> : System.Collections.ObjectModel.ReadOnlyCollection<T>
+{
+    internal OaiPrintableList(IList<T> items) : base(items)
+    {
+    }
+
+    public override string ToString() => string.Join("; ", this.Select(i => i?.ToString()));
 }
 
 /// <summary>One part of a message's content: text, an image file, an image URL or a refusal.</summary>
