@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>An assistant: a model with instructions and tools. On Responses it is kept on the client.</summary>
-public sealed class OaiAssistant
+public sealed class OaiAssistant : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string? Name { get; internal set; }
@@ -33,7 +33,7 @@ public sealed class OaiAssistant
 /// A tool an assistant or a run may use: code_interpreter, file_search, a function, or a hosted tool of the
 /// Responses protocol (web_search, image_generation, mcp). Made by New-OaiTool, New-OaiFunctionTool or a name.
 /// </summary>
-public sealed class OaiTool
+public sealed class OaiTool : OaiObject
 {
     public OaiTool(string type) => Type = type;
 
