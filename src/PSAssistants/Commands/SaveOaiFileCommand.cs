@@ -165,16 +165,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 WriteError(Exists(target.FileId, path));
                 return;
             }
-            try
-            {
-                System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
-            }
-            catch (IOException) when (!Force && System.IO.File.Exists(path))
-            {
-                WriteError(Exists(target.FileId, path));
-                return;
-            }
-            WriteObject(new FileInfo(path));
+            MoveIntoPlace(temp, path, target.FileId);
         }
         finally
         {
@@ -260,21 +251,30 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                     : files.DownloadContainerFileAsync(container, id, stream, progress, ct),
                     $"Downloading {System.IO.Path.GetFileName(path)}", size);
             }
-            try
-            {
-                System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
-            }
-            catch (IOException) when (!Force && System.IO.File.Exists(path))
-            {
-                WriteError(Exists(target.FileId, path));
-                return;
-            }
-            WriteObject(new FileInfo(path));
+            MoveIntoPlace(temp, path, target.FileId);
         }
         finally
         {
             if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Renames a complete download to its name: a rename replaces a link itself rather than writing through it,
+    /// and without -Force a file that appeared meanwhile is kept (OaiFileExists).
+    /// </summary>
+    private void MoveIntoPlace(string temp, string path, string fileId)
+    {
+        try
+        {
+            System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
+        }
+        catch (IOException) when (!Force && System.IO.File.Exists(path))
+        {
+            WriteError(Exists(fileId, path));
+            return;
+        }
+        WriteObject(new FileInfo(path));
     }
 
     private static ErrorRecord Exists(string fileId, string path) => new(
