@@ -46,10 +46,6 @@ internal sealed class ItemWire
     /// <summary>mcp_call, mcp_list_tools, mcp_approval_request: the server the item concerns.</summary>
     public string? ServerLabel { get; set; }
 
-    /// <summary>mcp_call: what the tool returned (a string); other item types put other shapes here, read as null.</summary>
-    [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
-    public string? Output { get; set; }
-
     /// <summary>mcp_call: the approval request it ran after; mcp_approval_response: the request it answers.</summary>
     public string? ApprovalRequestId { get; set; }
 
@@ -63,6 +59,10 @@ internal sealed class ItemWire
     [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
     public string? Arguments { get; set; }
     public double? CreatedAt { get; set; }
+
+    /// <summary>A function_call_output's answer or an mcp_call's result (text); other item types may put an object here, read as null.</summary>
+    [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
+    public string? Output { get; set; }
 }
 
 internal sealed class WebSearchActionWire
