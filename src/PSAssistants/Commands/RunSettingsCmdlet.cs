@@ -6,10 +6,11 @@ namespace PSAssistants.Commands;
 
 /// <summary>
 /// The parameters that set how a model runs, shared by New-OaiAssistant, Set-OaiAssistant (part of the assistant)
-/// and Start-OaiRun (for one run, over the assistant's). Which protocol has which is the adapters' business: a
-/// setting the session's protocol has no field for is refused there, before any request.
+/// and Start-OaiRun (for one run, over the assistant's) as dynamic parameters, since those cmdlets have different
+/// bases. Which protocol has which is the adapters' business: a setting the session's protocol has no field for
+/// is refused there, before any request.
 /// </summary>
-public abstract class RunSettingsCmdlet : OaiApiCmdlet
+public sealed class RunSettingsParameters
 {
     /// <summary>How hard a reasoning model thinks: none, minimal, low, medium, high, xhigh or max.</summary>
     [Parameter]
@@ -97,7 +98,7 @@ public abstract class RunSettingsCmdlet : OaiApiCmdlet
     /// The settings these parameters give. Temperature and top_p go in only for a run: an assistant keeps them as
     /// its own fields.
     /// </summary>
-    private protected OaiRunSettings RunSettingsFromParameters(bool withSampling)
+    internal OaiRunSettings ToSettings(bool withSampling)
     {
         if (Truncation is not null && LastMessages is not null)
             throw new PSAssistants.Client.OaiArgumentException("-Truncation and -LastMessages are one choice: give one of them.");
@@ -140,6 +141,24 @@ public abstract class RunSettingsCmdlet : OaiApiCmdlet
             AdditionalBodyJson = RequestBody.FromHashtable(AdditionalBody),
         };
     }
+}
+
+/// <summary>
+/// Base of New-OaiAssistant and Set-OaiAssistant: the run settings as dynamic parameters (see
+/// <see cref="RunSettingsParameters"/>); Start-OaiRun, whose base is the message-input one, offers the same object.
+/// </summary>
+public abstract class RunSettingsCmdlet : OaiApiCmdlet, IDynamicParameters
+{
+    private protected RunSettingsParameters RunParameters { get; } = new();
+
+    /// <summary>The run-setting parameters: one object, bound by PowerShell like the cmdlet's own.</summary>
+    public object GetDynamicParameters() => RunParameters;
+
+    private protected double? Temperature => RunParameters.Temperature;
+
+    private protected double? TopP => RunParameters.TopP;
+
+    private protected OaiRunSettings RunSettingsFromParameters(bool withSampling) => RunParameters.ToSettings(withSampling);
 }
 
 /// <summary>Completes -ToolChoice with its modes.</summary>

@@ -8,8 +8,13 @@ namespace PSAssistants.Commands;
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
 [Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
-public sealed class StartOaiRunCommand : RunSettingsCmdlet
+public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
 {
+    private readonly RunSettingsParameters _runParameters = new();
+
+    /// <summary>The run settings (-ReasoningEffort, -MaxOutputTokens, -JsonSchema, ...), shared with New-OaiAssistant.</summary>
+    public object GetDynamicParameters() => _runParameters;
+
     private const string ThreadSet = "Thread";
     private const string NewThreadSet = "NewThread";
 
@@ -80,10 +85,28 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
     [Parameter]
     public SwitchParameter NoAutoTool { get; set; }
 
+    /// <summary>Tools for this run instead of the assistant's: names (code_interpreter, web_search, ...) or tool objects (New-OaiTool).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(ToolNameCompleter))]
+    public object[]? Tool { get; set; }
+
+    /// <summary>
+    /// MCP tools whose calls -Wait approves: a tool name, or server_label/name. Any other approval request returns
+    /// the run at requires_action; nothing is approved unless named here.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApproveMcpTool { get; set; }
+
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;
-        var settings = RunSettingsFromParameters(withSampling: true);
+        var settings = _runParameters.ToSettings(withSampling: true);
+        if (HasMessageInputs && threadId is not null)
+            throw new OaiArgumentException("-ImagePath, -ImageUrl and -FilePath go with -Message (a new thread); add them to an existing thread with Add-OaiMessage.");
+        if (ApproveMcpTool is not null && !(Wait || Stream))
+            throw new OaiArgumentException("-ApproveMcpTool approves calls during -Wait or -Stream; without them, answer with Submit-OaiToolOutput -Approve.");
         var adapter = Adapter;
         adapter.CheckRunSettings(settings);
         var follow = Wait || Stream;
@@ -109,6 +132,7 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
         AdditionalInstructions = AdditionalInstructions,
         Metadata = OaiMetadata.FromHashtable(Metadata),
         Settings = settings,
+        Tools = Tool is null ? null : ToolNameCompleter.ToTools(Tool),
     };
 
     /// <summary>Starts the run (on a new thread with -Message) and, with -Wait or -Stream, follows it to its end.</summary>
@@ -121,6 +145,7 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
             Print = Stream,
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
+            ApproveMcpTools = ApproveMcpTool,
         };
         CollectedText = follow ? new System.Text.StringBuilder() : null;
         if (threadId is null)
@@ -132,7 +157,12 @@ public sealed class StartOaiRunCommand : RunSettingsCmdlet
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
             var stream = follow && CurrentSession.Streaming;
-            var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, stream, ct));
+            var inputs = ResolveMessageInputs();
+            var start = WithUploads(uploaded =>
+            {
+                var withInputs = HasMessageInputs ? NewOaiThreadCommand.WithLastMessage(thread, WithInputs(thread.Messages[^1], inputs, uploaded)) : thread;
+                return Await(ct => adapter.CreateThreadAndRunAsync(withInputs, options, stream, ct));
+            });
             return follow ? FollowStarted(start, wait) : start.Run!;
         }
         if (follow) return StartAndFollow(threadId, options, wait);

@@ -31,6 +31,14 @@ internal sealed class ToolWire
 {
     public string Type { get; set; } = "";
     public FunctionWire? Function { get; set; }
+
+    /// <summary>file_search options: {max_num_results}.</summary>
+    public FileSearchOptionsWire? FileSearch { get; set; }
+}
+
+internal sealed class FileSearchOptionsWire
+{
+    public int? MaxNumResults { get; set; }
 }
 
 internal sealed class FunctionWire
@@ -135,6 +143,7 @@ internal sealed class CreateThreadAndRunRequest : RunSettingsWire
     public string AssistantId { get; set; } = "";
     public CreateThreadRequest? Thread { get; set; }
     public string? Model { get; set; }
+    public List<ToolWire>? Tools { get; set; }
     public string? Instructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public bool? Stream { get; set; }
@@ -229,17 +238,30 @@ internal sealed class FileSearchResourcesWire
 internal sealed class ImageFileWire
 {
     public string? FileId { get; set; }
+    public string? Detail { get; set; }
 }
 
 internal sealed class ImageUrlWire
 {
     public string? Url { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>A part of a new message's content: text {text}, image_file {file_id, detail} or image_url {url, detail}.</summary>
+internal sealed class MessageContentPartRequest
+{
+    public string Type { get; set; } = "text";
+    public string? Text { get; set; }
+    public ImageFileWire? ImageFile { get; set; }
+    public ImageUrlWire? ImageUrl { get; set; }
 }
 
 internal sealed class CreateMessageRequest
 {
     public string Role { get; set; } = "user";
-    public string Content { get; set; } = "";
+
+    /// <summary>The text as a string, or a list of parts (<see cref="MessageContentPartRequest"/>) when the message carries images.</summary>
+    public object Content { get; set; } = "";
     public List<AttachmentWire>? Attachments { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
 }
@@ -312,6 +334,9 @@ internal sealed class CreateRunRequest : RunSettingsWire
 {
     public string AssistantId { get; set; } = "";
     public string? Model { get; set; }
+
+    /// <summary>Tools for this run instead of the assistant's.</summary>
+    public List<ToolWire>? Tools { get; set; }
     public string? Instructions { get; set; }
     public string? AdditionalInstructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
@@ -362,6 +387,8 @@ internal sealed class ListWire<T>
 [JsonSerializable(typeof(CreateThreadRequest))]
 [JsonSerializable(typeof(MessageObject))]
 [JsonSerializable(typeof(CreateMessageRequest))]
+[JsonSerializable(typeof(List<MessageContentPartRequest>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ListWire<MessageObject>))]
 [JsonSerializable(typeof(RunObject))]
 [JsonSerializable(typeof(CreateRunRequest))]
