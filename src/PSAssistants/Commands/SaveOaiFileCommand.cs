@@ -9,7 +9,8 @@ namespace PSAssistants.Commands;
 /// files a code interpreter made (file_path and container_file_citation annotations), so
 /// <c>Get-OaiMessage | Save-OaiFile -Destination ./out</c> saves the charts of a thread. The name of a saved
 /// file comes from the server, made safe: it can never leave the destination folder, and an existing file is
-/// only replaced with -Force.
+/// only replaced with -Force. Two files of one call that would get the same name are both kept: the later one
+/// as 'name (1).ext', 'name (2).ext', ...
 /// </summary>
 [Cmdlet(VerbsData.Save, "OaiFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
@@ -32,6 +33,9 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
     public SwitchParameter Force { get; set; }
 
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>The paths this call has saved (or, under -WhatIf, would save), so a later file never takes one.</summary>
+    private readonly HashSet<string> _claimed = new(StringComparer.OrdinalIgnoreCase);
     private string? _folder;
 
     /// <summary>One file to fetch: a file (file-...) or a file in a code interpreter container (cfile_... in cntr_...).</summary>
@@ -140,7 +144,8 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         var safe = SafeFileName.Make(name, target.FileId);
         var path = SafeFileName.InFolder(folder, safe) ?? SafeFileName.InFolder(folder, SafeFileName.Make(null, target.FileId))
             ?? throw new InvalidOperationException($"No safe name for file {target.FileId} in '{folder}'.");
-        if (!string.Equals(safe, name, StringComparison.Ordinal))
+        path = Unclaimed(path);
+        if (!string.Equals(System.IO.Path.GetFileName(path), name, StringComparison.Ordinal))
             WriteVerbose($"The server names file {target.FileId} '{name}'; it is saved as '{System.IO.Path.GetFileName(path)}'.");
         if (Directory.Exists(path))
         {
@@ -153,20 +158,24 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
             WriteError(Exists(target.FileId, path));
             return;
         }
+        _claimed.Add(path);
         if (!ShouldProcess(path, $"Save file {target.FileId}")) return;
 
         // Written to a temporary file in the same folder, then renamed: a broken download leaves nothing behind,
         // and a rename replaces a link itself rather than writing through it.
         var temp = System.IO.Path.Combine(folder, ".psassistants-" + Guid.NewGuid().ToString("N") + ".partial");
+        var saved = false;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 var id = target.FileId;
                 var container = target.ContainerId;
+                // The known size also catches a body that ends short without a Content-Length.
+                var known = size;
                 AwaitTransfer((ct, progress) => container is null
-                    ? files.DownloadFileAsync(id, stream, progress, ct)
-                    : files.DownloadContainerFileAsync(container, id, stream, progress, ct),
+                    ? files.DownloadFileAsync(id, stream, progress, ct, known)
+                    : files.DownloadContainerFileAsync(container, id, stream, progress, ct, known),
                     $"Downloading {System.IO.Path.GetFileName(path)}", size);
             }
             try
@@ -178,11 +187,30 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 WriteError(Exists(target.FileId, path));
                 return;
             }
+            saved = true;
             WriteObject(new FileInfo(path));
         }
         finally
         {
+            if (!saved) _claimed.Remove(path); // a failed file leaves its name to the next
             if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
+        }
+    }
+
+    /// <summary>
+    /// The path itself, or 'name (n).ext' with the smallest n that this call has not saved yet: two files of one
+    /// call with the same name both survive. A path saved by an earlier call is not avoided; -Force decides.
+    /// </summary>
+    private string Unclaimed(string path)
+    {
+        if (!_claimed.Contains(path)) return path;
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        var stem = System.IO.Path.GetFileNameWithoutExtension(path);
+        var extension = System.IO.Path.GetExtension(path);
+        for (var n = 1; ; n++)
+        {
+            var candidate = System.IO.Path.Combine(folder, $"{stem} ({n}){extension}");
+            if (!_claimed.Contains(candidate)) return candidate;
         }
     }
 

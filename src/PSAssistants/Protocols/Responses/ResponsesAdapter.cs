@@ -17,6 +17,14 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// <summary>Metadata key that ties a response back to the local assistant that started it.</summary>
     internal const string AssistantIdKey = "psassistants_assistant_id";
 
+    /// <summary>
+    /// The assistant of each response this process started. Metadata names it only when the user's pairs leave
+    /// a slot free (16 at most), so a run with 16 pairs would otherwise lose its assistant and its tool calls
+    /// could not be answered. Bounded: cleared past <see cref="MaxStartedBy"/> entries.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_startedBy = new(StringComparer.Ordinal);
+    private const int MaxStartedBy = 10_000;
+
     private static readonly ResponsesJson J = ResponsesJson.Default;
 
     /// <summary>What this session saw of messages, for the fields conversation items do not carry.</summary>
@@ -252,6 +260,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: null);
         var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+        RememberStartedBy(response.Id, body.StartedBy);
         return Run(response, raw, body.Conversation!);
     }
 
@@ -259,7 +268,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: true);
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct).ConfigureAwait(false);
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct, body.StartedBy).ConfigureAwait(false);
     }
 
     /// <summary>A background response's events can be streamed again from a sequence number: GET ?stream=true&amp;starting_after=N.</summary>
@@ -273,36 +282,49 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     /// <summary>
     /// The answers go in as function_call_output items of a new background response on the same
-    /// conversation, made with the same assistant, model and instructions as the run that asked.
+    /// conversation, made with the same assistant, model, instructions and user metadata as the run that asked.
     /// </summary>
     public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
     {
         if (run.AssistantId is null)
             throw new OaiApiException(OaiErrorKind.InvalidRequest,
                 $"Response {run.Id} does not name the assistant that started it (metadata {AssistantIdKey}), so its tool calls cannot be answered in a new response.");
-        var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
+        var userMetadata = run.Metadata.Where(p => p.Key != AssistantIdKey).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var options = new RunCreateOptions
+        {
+            AssistantId = run.AssistantId,
+            Instructions = run.Instructions,
+            Model = run.Model,
+            Metadata = userMetadata.Count == 0 ? null : userMetadata,
+        };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
         body.Input = outputs.Select(o => new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
         if (!stream)
         {
             var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+            RememberStartedBy(response.Id, body.StartedBy);
             return new RunStart(Run(response, raw, run.ThreadId));
         }
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct, body.StartedBy).ConfigureAwait(false);
     }
 
     /// <summary>The events of an opened stream, or the response of a server that answered JSON instead.</summary>
-    private async Task<RunStart> Started(OaiEventStream stream, string threadId, CancellationToken ct)
+    private async Task<RunStart> Started(OaiEventStream stream, string threadId, CancellationToken ct, string? startedBy = null)
     {
         if (stream.IsEventStream)
         {
-            return new RunStart(Events(stream, threadId, ct), stream)
+            return new RunStart(Events(stream, threadId, ct, startedBy), stream)
             {
-                Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c).ConfigureAwait(false),
+                Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c, startedBy).ConfigureAwait(false),
             };
         }
-        using (stream) return new RunStart(Run(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
+        using (stream)
+        {
+            var response = await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false);
+            RememberStartedBy(response.Id, startedBy);
+            return new RunStart(Run(response, null, threadId));
+        }
     }
 
     private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
@@ -320,6 +342,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
         return new CreateResponseBody
         {
+            StartedBy = assistant.Id,
             Model = model,
             Instructions = o.InstructionsFor(assistant.Instructions),
             Conversation = conversation,
@@ -339,7 +362,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// response.output_item.done closes a message; the stream ends after the terminal event (no [DONE]).
     /// Every event has a sequence_number, so a broken stream can be resumed where it stopped.
     /// </summary>
-    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, string threadId, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, string threadId, [EnumeratorCancellation] CancellationToken ct,
+        string? startedBy = null)
     {
         await foreach (var item in stream.EventsAsync(ct).ConfigureAwait(false))
         {
@@ -365,6 +389,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 {
                     if (doc.RootElement.TryGetProperty("response", out var r)) raw = r.GetRawText();
                 }
+                RememberStartedBy(e.Response.Id, startedBy);
                 yield return new RunEvent(RunEventKind.RunUpdated, Run: Run(e.Response, raw, threadId), Sequence: e.SequenceNumber);
             }
             else if (type == "response.output_text.delta" && !string.IsNullOrEmpty(e.Delta))
@@ -490,7 +515,15 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private static DateTimeOffset Time(double seconds) => DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
 
     private static string? AssistantIdOf(ResponseObject r) =>
-        r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : null;
+        r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : s_startedBy.GetValueOrDefault(r.Id);
+
+    /// <summary>Notes which assistant a response of this process was made for, when its metadata has no room to say.</summary>
+    private static void RememberStartedBy(string responseId, string? assistantId)
+    {
+        if (assistantId is null || string.IsNullOrEmpty(responseId) || s_startedBy.ContainsKey(responseId)) return;
+        if (s_startedBy.Count >= MaxStartedBy) s_startedBy.Clear();
+        s_startedBy[responseId] = assistantId;
+    }
 
     internal static OaiThread Map(ConversationResource c) => new()
     {
