@@ -221,6 +221,7 @@ Describe 'Files on <Protocol>' -ForEach $protocols {
             $file = Add-OaiFile -Path $TextPath
             $out = New-Destination
             Set-OaiTestFault @{ path_regex = '/content$'; action = 'short_body'; count = 3 }
+            Clear-OaiTestRequest
             try {
                 $err = $null
                 $file | Save-OaiFile -Destination $out -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
