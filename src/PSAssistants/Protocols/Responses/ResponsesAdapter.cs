@@ -18,11 +18,11 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     internal const string AssistantIdKey = "psassistants_assistant_id";
 
     /// <summary>
-    /// The assistant of each response this process started. Metadata names it only when the user's pairs leave
+    /// The assistant of each response this session started. Metadata names it only when the user's pairs leave
     /// a slot free (16 at most), so a run with 16 pairs would otherwise lose its assistant and its tool calls
     /// could not be answered. Bounded: cleared past <see cref="MaxStartedBy"/> entries.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_startedBy = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _startedBy = new(StringComparer.Ordinal);
     private const int MaxStartedBy = 10_000;
 
     private static readonly ResponsesJson J = ResponsesJson.Default;
@@ -243,7 +243,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
         Learn(response);
-        var assistantId = AssistantIdOf(response);
+        var assistantId = StartedBy(response);
         IEnumerable<ItemWire> output = response.Output ?? new List<ItemWire>();
         if (options.Order == "desc") output = output.Reverse();
         foreach (var item in output.Where(i => i.Type == "message").Take(options.First ?? int.MaxValue))
@@ -515,14 +515,17 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private static DateTimeOffset Time(double seconds) => DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
 
     private static string? AssistantIdOf(ResponseObject r) =>
-        r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : s_startedBy.GetValueOrDefault(r.Id);
+        r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : null;
 
-    /// <summary>Notes which assistant a response of this process was made for, when its metadata has no room to say.</summary>
-    private static void RememberStartedBy(string responseId, string? assistantId)
+    /// <summary>The assistant a response names in its metadata, else the one this session started it for.</summary>
+    private string? StartedBy(ResponseObject r) => AssistantIdOf(r) ?? _startedBy.GetValueOrDefault(r.Id);
+
+    /// <summary>Notes which assistant a response of this session was made for, when its metadata has no room to say.</summary>
+    private void RememberStartedBy(string responseId, string? assistantId)
     {
-        if (assistantId is null || string.IsNullOrEmpty(responseId) || s_startedBy.ContainsKey(responseId)) return;
-        if (s_startedBy.Count >= MaxStartedBy) s_startedBy.Clear();
-        s_startedBy[responseId] = assistantId;
+        if (assistantId is null || string.IsNullOrEmpty(responseId) || _startedBy.ContainsKey(responseId)) return;
+        if (_startedBy.Count >= MaxStartedBy) _startedBy.Clear();
+        _startedBy[responseId] = assistantId;
     }
 
     internal static OaiThread Map(ConversationResource c) => new()
@@ -572,14 +575,16 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private OaiRun Run(ResponseObject r, string? raw, string threadId)
     {
         Learn(r);
-        return Map(r, raw, threadId);
+        var run = Map(r, raw, threadId);
+        run.AssistantId ??= _startedBy.GetValueOrDefault(r.Id);
+        return run;
     }
 
     private void Learn(ResponseObject r)
     {
         if (r.Output is not { Count: > 0 } output) return;
         var when = r.CompletedAt ?? r.CreatedAt;
-        _records.LearnResponse(r.Id, AssistantIdOf(r), Time(when), output.Where(i => i.Type == "message").Select(i => i.Id));
+        _records.LearnResponse(r.Id, StartedBy(r), Time(when), output.Where(i => i.Type == "message").Select(i => i.Id));
     }
 
     /// <summary>
