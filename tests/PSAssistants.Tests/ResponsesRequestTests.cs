@@ -738,7 +738,8 @@ public sealed class ResponsesRequestTests : IDisposable
         await Adapter.SubmitToolOutputsAsync(run, new[] { new ToolOutput("call_1", "sunny") }, stream: false, default);
 
         var follow = Handler.Requests[^1];
-        T.AssertJsonEqual($$"""{"ticket": "42", "team": "ops", "psassistants_assistant_id": "{{assistant.Id}}"}""", follow.BodyJson!["metadata"]!.ToJsonString());
+        T.AssertJsonEqual($$"""{"ticket": "42", "team": "ops", "psassistants_assistant_id": "{{assistant.Id}}", "psassistants_previous_run_id": "resp_ask"}""",
+            follow.BodyJson!["metadata"]!.ToJsonString());
         Assert.Equal("call_1", follow.BodyJson!["input"]![0]!["call_id"]!.GetValue<string>());
     }
 

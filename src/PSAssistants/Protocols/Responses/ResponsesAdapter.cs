@@ -25,6 +25,15 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _startedBy = new(StringComparer.Ordinal);
     private const int MaxStartedBy = 10_000;
 
+    /// <summary>
+    /// Metadata key of a response that answers tool calls: the response that asked them. Get-OaiRunStep follows
+    /// it back, so the steps of a whole wait are listed from the run that wait returned.
+    /// </summary>
+    internal const string PreviousRunKey = "psassistants_previous_run_id";
+
+    /// <summary>How far back Get-OaiRunStep follows a chain of answered responses.</summary>
+    private const int MaxChain = 100;
+
     private static readonly ResponsesJson J = ResponsesJson.Default;
 
     /// <summary>What this session saw of messages, for the fields conversation items do not carry.</summary>
@@ -289,7 +298,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (run.AssistantId is null)
             throw new OaiApiException(OaiErrorKind.InvalidRequest,
                 $"Response {run.Id} does not name the assistant that started it (metadata {AssistantIdKey}), so its tool calls cannot be answered in a new response.");
-        var userMetadata = run.Metadata.Where(p => p.Key != AssistantIdKey).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        // The user's pairs go on; the module's own keys are set afresh for the new response.
+        var userMetadata = run.Metadata.Where(p => p.Key is not (AssistantIdKey or PreviousRunKey))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var options = new RunCreateOptions
         {
             AssistantId = run.AssistantId,
@@ -298,6 +309,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Metadata = userMetadata.Count == 0 ? null : userMetadata,
         };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
+        // The new response names the one that asked, so its steps can be listed with those before it.
+        if (body.Metadata is { } m && (m.Count < OaiMetadata.MaxPairs || m.ContainsKey(PreviousRunKey)))
+            body.Metadata = new Dictionary<string, string>(m) { [PreviousRunKey] = run.Id };
         body.Input = outputs.Select(o => new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
         if (!stream)
         {
@@ -411,31 +425,61 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     /// <summary>
     /// A response has no steps of its own: its output items stand for them, a message item as message_creation
-    /// and function calls as tool_calls (their outputs live in the next response's input, so Output is empty).
+    /// and a function call as tool_calls. When tool calls were answered, the run is the last of a chain of
+    /// responses, each naming the one before (metadata psassistants_previous_run_id): the steps of all of them are
+    /// listed, oldest first, and each call's Output is read from the input of the response that answered it.
     /// </summary>
     public async IAsyncEnumerable<OaiRunStep> ListRunStepsAsync(string threadId, string runId, ListOptions options,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
-        IEnumerable<ItemWire> items = (response.Output ?? new List<ItemWire>()).Where(i => i.Type is "message" or "function_call");
-        if (options.Order == "desc") items = items.Reverse();
-        if (options.After is { } after) items = items.SkipWhile(i => (i.Id ?? i.CallId) != after).Skip(1);
-        foreach (var item in items.Take(options.First ?? int.MaxValue))
+        var chain = new List<ResponseObject> { await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false) };
+        while (chain.Count < MaxChain && chain[0].Metadata is { } m && m.TryGetValue(PreviousRunKey, out var previous) && previous.Length > 0)
+            chain.Insert(0, await _client.GetAsync(ResponsePath(previous), J.ResponseObject, ct).ConfigureAwait(false));
+
+        var steps = new List<OaiRunStep>();
+        for (var i = 0; i < chain.Count; i++)
         {
-            yield return new OaiRunStep
+            var response = chain[i];
+            Learn(response);
+            var items = (response.Output ?? new List<ItemWire>()).Where(x => x.Type is "message" or "function_call").ToList();
+            var outputs = items.Any(x => x.Type == "function_call") && i + 1 < chain.Count
+                ? await AnswersAsync(chain[i + 1].Id, ct).ConfigureAwait(false)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in items)
             {
-                Id = item.Id ?? item.CallId ?? "",
-                RunId = response.Id,
-                ThreadId = response.Conversation?.Id ?? threadId,
-                Type = item.Type == "message" ? "message_creation" : "tool_calls",
-                Status = item.Status,
-                MessageId = item.Type == "message" ? item.Id : null,
-                ToolCalls = item.Type == "function_call"
-                    ? new[] { new OaiToolCall { Id = item.CallId ?? item.Id ?? "", Name = item.Name, Arguments = item.Arguments } }
-                    : Array.Empty<OaiToolCall>(),
-                CreatedAt = Time(response.CreatedAt),
-            };
+                var callId = item.CallId ?? item.Id ?? "";
+                steps.Add(new OaiRunStep
+                {
+                    Id = item.Id ?? item.CallId ?? "",
+                    RunId = response.Id,
+                    ThreadId = response.Conversation?.Id ?? threadId,
+                    Type = item.Type == "message" ? "message_creation" : "tool_calls",
+                    Status = item.Status,
+                    MessageId = item.Type == "message" ? item.Id : null,
+                    ToolCalls = item.Type == "function_call"
+                        ? new[] { new OaiToolCall { Id = callId, Name = item.Name, Arguments = item.Arguments, Output = outputs.GetValueOrDefault(callId) } }
+                        : Array.Empty<OaiToolCall>(),
+                    CreatedAt = Time(response.CreatedAt),
+                    CompletedAt = response.CompletedAt is { } c ? Time(c) : null,
+                });
+            }
         }
+        IEnumerable<OaiRunStep> ordered = options.Order == "desc" ? Enumerable.Reverse(steps) : steps;
+        if (options.After is { } after) ordered = ordered.SkipWhile(x => x.Id != after && x.ToolCalls.FirstOrDefault()?.Id != after).Skip(1);
+        foreach (var step in ordered.Take(options.First ?? int.MaxValue)) yield return step;
+    }
+
+    /// <summary>The answers a response was given: its function_call_output input items, by call id.</summary>
+    private async Task<Dictionary<string, string>> AnswersAsync(string responseId, CancellationToken ct)
+    {
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var query = new OaiQuery().Set("limit", 100).Set("order", "asc");
+        await foreach (var item in _client.ListAsync(ResponsePath(responseId) + "/input_items", query, J.ItemListWire,
+            p => p.Data, p => p.HasMore, p => p.LastId, null, ct).ConfigureAwait(false))
+        {
+            if (item.Type == "function_call_output" && item.CallId is { } id && item.Output is { } output) answers[id] = output;
+        }
+        return answers;
     }
 
     /// <summary>A conversation made with its first messages, then a run on it: two requests on this protocol.</summary>

@@ -47,6 +47,10 @@ internal sealed class ItemWire
     [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
     public string? Arguments { get; set; }
     public double? CreatedAt { get; set; }
+
+    /// <summary>A function_call_output's answer (text); other item types may put an object here, read as null.</summary>
+    [JsonConverter(typeof(PSAssistants.Json.StringOrNumberConverter))]
+    public string? Output { get; set; }
 }
 
 internal sealed class ContentPartWire
