@@ -6,10 +6,11 @@
 .DESCRIPTION
     Tasks (run in the order given; each runs at most once):
 
-      Clean  removes out/ and the bin/ and obj/ folders under src/ and tests/.
-      Build  builds the module and the emulator, lays out an importable module in out/PSAssistants/ from an
-             allow-list, copies the emulator to out/emulator/, runs Docs, then checks the manifest
-             (Test-ModuleManifest, version = Directory.Build.props) and imports it in a fresh pwsh.
+      Clean  removes out/ and the bin/ and obj/ folders under src/, tests/ and tools/ReadyToRun/.
+      Build  builds the module and the emulator, precompiles the module (ReadyToRun, tools/ReadyToRun), lays
+             out an importable module in out/PSAssistants/ from an allow-list, copies the emulator to
+             out/emulator/, runs Docs, then checks the manifest (Test-ModuleManifest, version =
+             Directory.Build.props) and imports it in a fresh pwsh.
       Docs   compiles docs/en-US/*.md (platyPS markdown) into out/PSAssistants/en-US/PSAssistants.dll-Help.xml
              and about_*.help.txt with tools/ConvertTo-MamlHelp.ps1, always (platyPS is never used, so the
              shipped help is the same on every machine).
@@ -68,6 +69,7 @@ $ResultsDir = Join-Path $OutDir 'test-results'
 $PackageOut = Join-Path $OutDir 'package'
 $ModuleProject = Join-Path $RepoRoot 'src/PSAssistants/PSAssistants.csproj'
 $EmulatorProject = Join-Path $RepoRoot 'tests/PSAssistants.Emulator/PSAssistants.Emulator.csproj'
+$ReadyToRunProject = Join-Path $RepoRoot 'tools/ReadyToRun/ReadyToRun.csproj'
 $TestProject = Join-Path $RepoRoot 'tests/PSAssistants.Tests/PSAssistants.Tests.csproj'
 $PesterDir = Join-Path $RepoRoot 'tests/Pester'
 $DocsDir = Join-Path $RepoRoot 'docs/en-US'
@@ -182,7 +184,7 @@ function Invoke-CleanTask {
     if (-not $script:Done.Add('Clean')) { return }
     Write-Step 'Clean'
     $targets = @($OutDir) + @(
-        foreach ($root in 'src', 'tests') {
+        foreach ($root in 'src', 'tests', 'tools/ReadyToRun') {
             Get-ChildItem -Path (Join-Path $RepoRoot $root) -Directory -Recurse -Include 'bin', 'obj' -ErrorAction Ignore |
                 Where-Object { $_.FullName -notmatch '[\\/]node_modules[\\/]' } |
                 ForEach-Object FullName
@@ -223,7 +225,14 @@ function Invoke-BuildTask {
     # The manifest's ReleaseNotes are the CHANGELOG.md section of this version; the build fails without one.
     $notes = Get-ChangelogSection -Path (Join-Path $RepoRoot 'CHANGELOG.md') -Version $version
     Copy-ManifestWithReleaseNotes -Path $RootManifest -Destination (Join-Path $ModuleOut 'PSAssistants.psd1') -Text $notes
-    Copy-Item -LiteralPath (Join-Path $moduleBin 'PSAssistants.dll') -Destination $ModuleOut
+    # The shipped dll is the IL assembly plus ReadyToRun code for .NET 10 on linux-x64 (tools/ReadyToRun says why):
+    # a fresh process then JIT-compiles far less on its first call; everywhere else the IL is used as before.
+    $ilAssembly = Join-Path $moduleBin 'PSAssistants.dll'
+    $r2rOut = Join-Path $OutDir 'r2r'
+    Invoke-Native 'Precompiling PSAssistants.dll (tools/ReadyToRun)' {
+        dotnet publish $ReadyToRunProject -c $Configuration --nologo -v minimal "-p:ModuleAssembly=$ilAssembly" -o $r2rOut
+    }
+    Copy-Item -LiteralPath (Join-Path $r2rOut 'PSAssistants.dll') -Destination $ModuleOut
     # Inbox from .NET 9 on; PowerShell 7.4 (.NET 8) loads it from the module folder.
     Copy-Item -LiteralPath (Join-Path $moduleBin 'System.Net.ServerSentEvents.dll') -Destination $ModuleOut
     $pdb = Join-Path $moduleBin 'PSAssistants.pdb'
