@@ -32,8 +32,9 @@
              $env:OPENAI_API_KEY is set.
       Bench  Build, then bench/RawClient, then bench/Bench.ps1 in a child pwsh: import time, per-call overhead
              against raw HttpClient and Invoke-RestMethod, wait latency, large lists, the Math Tutor scenario
-             beside PSOpenAI (-PeerPath), allocation per call; prints each figure with its ratio and target and
-             writes bench/results.md. -Long adds 60 s runs. Not part of Test or CI.
+             beside PSOpenAI (-PeerPath), cold start, allocation per call; prints each figure with its ratio and
+             target and writes bench/results.md. -Long adds 60 s runs; -BenchSection runs some sections only
+             and keeps the others' figures in bench/results.md. Not part of Test or CI.
 
 .EXAMPLE
     dotnet pwsh -NoProfile -File ./build.ps1 -Task Test -WireCheck
@@ -52,7 +53,11 @@ param(
     [string] $PeerPath,
 
     # For the Bench task: also wait for 60 s runs.
-    [switch] $Long
+    [switch] $Long,
+
+    # For the Bench task: only these sections of bench/Bench.ps1 (the others are kept from bench/results.md).
+    [ValidateSet('Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Cold', 'Alloc')]
+    [string[]] $BenchSection
 )
 
 Set-StrictMode -Version 3.0
@@ -535,6 +540,7 @@ function Invoke-BenchTask {
     $arguments = @('-RawClientPath', (Join-Path $RepoRoot 'bench/RawClient/bin/Release/net10.0/RawClient.dll'))
     if ($PeerPath) { $arguments += @('-PeerPath', (Resolve-Path $PeerPath).ProviderPath) }
     if ($Long) { $arguments += '-Long' }
+    if ($BenchSection) { $arguments += @('-Section', ($BenchSection -join ',')) }
     $exitCode = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'bench/Bench.ps1') -ArgumentList $arguments -Environment @{
         PSASSISTANTS_MODULE_PATH  = (Resolve-Path $ModuleOut).ProviderPath
         PSASSISTANTS_EMULATOR_DLL = (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll')
