@@ -19,6 +19,7 @@
         'Connect-OaiService'
         'Disconnect-OaiService'
         'Get-OaiSession'
+        'New-OaiSession'
         'New-OaiAssistant'
         'Get-OaiAssistant'
         'Remove-OaiAssistant'
