@@ -8,7 +8,7 @@ using PSAssistants.Protocols;
 namespace PSAssistants.Commands;
 
 /// <summary>How a cmdlet waits for a run.</summary>
-internal sealed class WaitOptions
+internal sealed record WaitOptions
 {
     /// <summary>The longest to wait, in seconds; null waits as long as the run takes.</summary>
     public int? TimeoutSec { get; init; }
@@ -21,6 +21,15 @@ internal sealed class WaitOptions
 
     /// <summary>Answers tool calls so the wait goes on past requires_action; null returns the run there.</summary>
     public ToolAnswerer? Tools { get; init; }
+
+    /// <summary>
+    /// MCP tools whose calls the wait approves (Start-OaiRun -ApproveMcpTool): a tool name, or server_label/name.
+    /// An approval request for any other tool returns the run at requires_action: nothing is approved unasked.
+    /// </summary>
+    public IReadOnlyCollection<string>? ApproveMcpTools { get; init; }
+
+    /// <summary>Whether the wait can answer anything at requires_action, or returns the run there at once.</summary>
+    public bool AnswersAnything => Tools is not null || ApproveMcpTools is { Count: > 0 };
 }
 
 // Waiting for runs: streamed when the server streams (the end of a run is seen at once and no poll is
@@ -65,7 +74,7 @@ public abstract partial class OaiApiCmdlet
     private protected OaiRun Follow(OaiRun run, WaitOptions wait)
     {
         var watch = Stopwatch.StartNew();
-        if (run.IsTerminal || (run.Status == OaiRunStatus.RequiresAction && wait.Tools is null)) return Finish(run);
+        if (run.IsTerminal || (run.Status == OaiRunStatus.RequiresAction && !wait.AnswersAnything)) return Finish(run);
         if (run.Status == OaiRunStatus.RequiresAction) return Follow(run, null, wait, watch);
         var adapter = Adapter;
         var start = CurrentSession.Streaming ? Await(ct => adapter.ResumeRunStreamAsync(run, null, ct)) : null;
@@ -84,10 +93,9 @@ public abstract partial class OaiApiCmdlet
                 var (settled, timedOut) = FollowToSettled(run, start, wait, watch, printer, progress);
                 run = settled;
                 if (timedOut) return TimeoutError(run, wait);
-                if (run.Status == OaiRunStatus.RequiresAction && wait.Tools is { } tools && run.RequiredAction is { ToolCalls.Count: > 0 })
+                if (run.Status == OaiRunStatus.RequiresAction && run.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(run, wait) is { } outputs)
                 {
                     // All calls of a round are answered together, then the same wait goes on with the run's next stream.
-                    var outputs = tools.Answer(run);
                     var current = run;
                     var stream = CurrentSession.Streaming;
                     start = Await(ct => adapter.SubmitToolOutputsAsync(current, outputs, stream, ct));
@@ -108,6 +116,36 @@ public abstract partial class OaiApiCmdlet
         {
             progress.Complete();
         }
+    }
+
+    /// <summary>
+    /// The answers to a round of a run in requires_action, or null when the round must go back to the caller: an
+    /// MCP approval request for a tool not named in -ApproveMcpTool, or function calls with -NoAutoTool.
+    /// </summary>
+    private IReadOnlyList<ToolOutput>? AnswerRound(OaiRun run, WaitOptions wait)
+    {
+        var calls = run.RequiredAction!.ToolCalls;
+        var approvals = calls.Where(c => c.IsApprovalRequest).ToList();
+        var functions = calls.Where(c => !c.IsApprovalRequest).ToList();
+        foreach (var request in approvals)
+        {
+            var approved = wait.ApproveMcpTools?.Any(n => string.Equals(n, request.Name, StringComparison.Ordinal)
+                || string.Equals(n, $"{request.ServerLabel}/{request.Name}", StringComparison.Ordinal)) == true;
+            if (!approved)
+            {
+                WriteVerbose($"Run {run.Id} asks to approve MCP call {request.ServerLabel}/{request.Name} ({request.Id}); returning it for Submit-OaiToolOutput -Approve or -Deny.");
+                return null;
+            }
+        }
+        if (functions.Count > 0 && wait.Tools is null) return null;
+        var outputs = new List<ToolOutput>();
+        foreach (var request in approvals)
+        {
+            WriteVerbose($"Approving MCP call {request.ServerLabel}/{request.Name} ({request.Id}), as -ApproveMcpTool allows.");
+            outputs.Add(new ToolOutput(request.Id, "") { Approve = true });
+        }
+        if (functions.Count > 0) outputs.AddRange(wait.Tools!.Answer(run, functions));
+        return outputs;
     }
 
     /// <summary>Follows one stream (resuming or polling when it breaks) until the run is terminal or requires action.</summary>

@@ -79,7 +79,7 @@ public sealed partial class StartOaiRunCommand
         {
             // What is left of the run's time (at least a second, so a run whose time is up is still read and reported).
             var left = (int)Math.Max(1, Math.Ceiling(limit - next.Started.Elapsed.TotalSeconds));
-            wait = new WaitOptions { TimeoutSec = left, Print = wait.Print, CancelOnStop = wait.CancelOnStop, Tools = wait.Tools };
+            wait = wait with { TimeoutSec = left };
         }
         try
         {
