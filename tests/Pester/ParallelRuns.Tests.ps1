@@ -75,8 +75,8 @@ Describe 'Several threads at once on <Protocol>' -ForEach $protocols {
         $handle = $ps.BeginInvoke()
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-RunPosts).Count -lt 3) {
-                if ([DateTime]::UtcNow -gt $deadline) { throw "Only $((Get-RunPosts).Count) of 3 runs were started." }
+            while (@(Get-RunPosts).Count -lt 3) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-RunPosts).Count) of 3 runs were started." }
                 Start-Sleep -Milliseconds 50
             }
             Start-Sleep -Milliseconds 300
