@@ -176,8 +176,9 @@ public abstract partial class OaiApiCmdlet
             }
             if (run is null)
             {
-                // Broken before it named the run: the same request again (same Idempotency-Key) picks up the run it made.
-                if (reopen is null || ++reopened > CurrentSession.MaxRetries + 1)
+                // Broken before it named the run: the same request again (same Idempotency-Key) picks up the run it
+                // made, as often as the call's -MaxRetries (else the session's) allows a request to be retried.
+                if (reopen is null || ++reopened > (CallMaxRetries ?? CurrentSession.MaxRetries))
                     throw new OaiApiException(OaiErrorKind.Connection, "The run's stream broke off before it named the run, and sending it again did not help.");
                 start = Await(ct => reopen(ct));
                 if (start.Run is { } created) run = created;
