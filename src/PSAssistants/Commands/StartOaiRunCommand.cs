@@ -8,7 +8,7 @@ namespace PSAssistants.Commands;
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
 [Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
-public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
+public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
 {
     private readonly RunSettingsParameters _runParameters = new();
 
@@ -72,6 +72,14 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
 
+    /// <summary>
+    /// With -Wait or -Stream and threads from the pipeline: how many runs go at once. Each run starts as its
+    /// thread arrives; the runs are written in input order.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int ThrottleLimit { get; set; } = 5;
+
     /// <summary>Leaves the run going on the server when the wait is stopped with Ctrl+C (by default it is cancelled).</summary>
     [Parameter]
     public SwitchParameter NoCancelOnStop { get; set; }
@@ -118,8 +126,9 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
         var (assistantId, assistant) = ResolveAssistant(Assistant);
         var options = RunOptions(assistantId, assistant, settings);
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
-        var run = StartRun(threadId, options, assistant, follow);
-        Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings)) : run);
+        // Runs on threads from the pipeline are queued and written by the batch (StartOaiRunCommand.Batch.cs).
+        if (StartRun(threadId, options, assistant, follow, queue: true) is { } run)
+            Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings)) : run);
     }
 
     /// <summary>The run this call asks for, of the assistant given (or made for it).</summary>
@@ -136,7 +145,7 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
     };
 
     /// <summary>Starts the run (on a new thread with -Message) and, with -Wait or -Stream, follows it to its end.</summary>
-    private OaiRun StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow)
+    private OaiRun? StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow, bool queue)
     {
         var adapter = Adapter;
         var wait = new WaitOptions
@@ -164,6 +173,11 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
                 return Await(ct => adapter.CreateThreadAndRunAsync(withInputs, options, stream, ct));
             });
             return follow ? FollowStarted(start, wait) : start.Run!;
+        }
+        if (follow && queue)
+        {
+            StartQueued(threadId, options, wait);
+            return null;
         }
         if (follow) return StartAndFollow(threadId, options, wait);
         return Await(ct => adapter.CreateRunAsync(threadId, options, ct));
@@ -198,7 +212,8 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet, IDynamicParameters
         }
         try
         {
-            Emit(WithOutput(StartRun(threadId, RunOptions(assistant.Id, assistant, settings), assistant, follow), settings));
+            // Not queued: the temporary assistant must outlive the wait, which ends before the finally below.
+            Emit(WithOutput(StartRun(threadId, RunOptions(assistant.Id, assistant, settings), assistant, follow, queue: false)!, settings));
         }
         finally
         {
