@@ -7,7 +7,7 @@ namespace PSAssistants;
 /// Part of an assistant (New-/Set-OaiAssistant) and given per run (Start-OaiRun), where a value set on the run
 /// wins over the assistant's. Null leaves the server's default.
 /// </summary>
-public sealed record OaiRunSettings
+public sealed class OaiRunSettings : OaiObject
 {
     /// <summary>none, minimal, low, medium, high, xhigh or max.</summary>
     public string? ReasoningEffort { get; init; }
@@ -60,7 +60,16 @@ public sealed record OaiRunSettings
 
     /// <summary>True when nothing is set.</summary>
     [JsonIgnore]
-    public bool IsEmpty => this == Empty;
+    public bool IsEmpty => !HasRunOnlyFields && ReasoningSummary is null && Verbosity is null && Temperature is null && TopP is null
+        && MaxToolCalls is null && CompactThreshold is null && JsonSchema is null && SchemaName is null && Strict is null
+        && SchemaType is null && AdditionalBodyJson is null;
+
+    /// <summary>
+    /// Whether a setting is set that an Assistants v2 assistant object has no field for (kept in its metadata):
+    /// reasoning effort, token caps, truncation, tool choice, parallel calls.
+    /// </summary>
+    internal bool HasRunOnlyFields => ReasoningEffort is not null || MaxOutputTokens is not null || MaxPromptTokens is not null
+        || Truncation is not null || LastMessages is not null || ToolChoice is not null || ParallelToolCalls is not null;
 
     internal static OaiRunSettings Empty { get; } = new();
 

@@ -80,8 +80,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         // The settings the assistant object has no field for live in its metadata: changing them, or the
         // metadata, needs the ones it has now.
         var metadata = o.Metadata;
-        var kept = change with { AdditionalBodyJson = null, JsonSchema = null, SchemaName = null, Strict = null, SchemaType = null };
-        if (!kept.IsEmpty || o.Metadata is not null)
+        if (change.HasRunOnlyFields || o.Metadata is not null)
         {
             var current = await GetAssistantAsync(assistantId, ct).ConfigureAwait(false);
             metadata = WithRunSettings(o.Metadata ?? current.Metadata, change.Over(current.RunSettings));
