@@ -19,6 +19,7 @@
         'Connect-OaiService'
         'Disconnect-OaiService'
         'Get-OaiSession'
+        'New-OaiSession'
         'New-OaiAssistant'
         'Get-OaiAssistant'
         'Remove-OaiAssistant'
@@ -58,11 +59,9 @@
             Tags         = @('OpenAI', 'Assistants', 'AI', 'LLM', 'Responses', 'ChatGPT', 'Automation', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/psassistants/PSAssistants'
             LicenseUri   = 'https://github.com/psassistants/PSAssistants/blob/main/LICENSE'
+            # build.ps1 replaces this with the CHANGELOG.md section of ModuleVersion in the built manifest.
             ReleaseNotes = @'
-0.1.0
-- First release: Connect-OaiService and sessions; assistants, threads and messages;
-  runs that can be started, polled, waited for and cancelled (Assistants v2, and
-  Responses + Conversations behind the same cmdlets).
+See CHANGELOG.md.
 '@
         }
     }

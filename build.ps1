@@ -10,11 +10,16 @@
       Build  builds the module and the emulator, lays out an importable module in out/PSAssistants/ from an
              allow-list, copies the emulator to out/emulator/, runs Docs, then checks the manifest
              (Test-ModuleManifest, version = Directory.Build.props) and imports it in a fresh pwsh.
-      Docs   compiles docs/en-US/*.md into out/PSAssistants/en-US/PSAssistants.dll-Help.xml, with platyPS
-             when it is installed, else with tools/ConvertTo-MamlHelp.ps1.
-      Test   Build, then xunit, then Pester in a child pwsh, then (with -WireCheck or $env:CI = 'true') the
-             Pester tests tagged Wire through Prism, which validates every request and response against the
-             OpenAPI description (../shared/openapi/openai-openapi.yaml); every error Prism logs is a failure.
+      Docs   compiles docs/en-US/*.md (platyPS markdown) into out/PSAssistants/en-US/PSAssistants.dll-Help.xml
+             and about_*.help.txt with tools/ConvertTo-MamlHelp.ps1, always (platyPS is never used, so the
+             shipped help is the same on every machine).
+      Package Build, then writes out/package/PSAssistants.<version>.nupkg with Publish-PSResource to a
+             temporary folder repository (tools/Release.psm1): the module folder without its .pdb.
+      Test   Build and Package, then xunit, then Pester in a child pwsh (Package.Tests installs the .nupkg),
+             then (with -WireCheck or $env:CI = 'true') the Pester tests tagged Wire through Prism
+             (tools/WireCheck.psm1; installed with npm ci from tools/prism/package-lock.json when missing),
+             which validates every request and response against the OpenAPI description
+             (../shared/openapi/openai-openapi.yaml); every error Prism logs is a failure.
              Results go to out/test-results/. Ends with one line 'Total: N passed, N failed, N skipped', the
              last line printed; a stage that could not run counts as one failure.
 
@@ -34,7 +39,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Clean', 'Bench')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Docs', 'Clean', 'Bench')]
     [string[]] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -60,6 +65,7 @@ $OutDir = Join-Path $RepoRoot 'out'
 $ModuleOut = Join-Path $OutDir 'PSAssistants'
 $EmulatorOut = Join-Path $OutDir 'emulator'
 $ResultsDir = Join-Path $OutDir 'test-results'
+$PackageOut = Join-Path $OutDir 'package'
 $ModuleProject = Join-Path $RepoRoot 'src/PSAssistants/PSAssistants.csproj'
 $EmulatorProject = Join-Path $RepoRoot 'tests/PSAssistants.Emulator/PSAssistants.Emulator.csproj'
 $TestProject = Join-Path $RepoRoot 'tests/PSAssistants.Tests/PSAssistants.Tests.csproj'
@@ -67,9 +73,10 @@ $PesterDir = Join-Path $RepoRoot 'tests/Pester'
 $DocsDir = Join-Path $RepoRoot 'docs/en-US'
 $RootManifest = Join-Path $RepoRoot 'PSAssistants.psd1'
 $OpenApiPath = Join-Path $RepoRoot '../shared/openapi/openai-openapi.yaml'
-$PrismDir = Join-Path $RepoRoot 'tools/prism'
 
 Import-Module (Join-Path $PesterDir 'TestHelpers.psm1') -Force
+Import-Module (Join-Path $RepoRoot 'tools/WireCheck.psm1') -Force
+Import-Module (Join-Path $RepoRoot 'tools/Release.psm1') -Force
 
 $script:Done = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
 $script:Stages = [System.Collections.Generic.List[object]]::new()
@@ -132,19 +139,6 @@ function Get-TargetFramework([string] $ProjectPath) {
     $node = $project.SelectSingleNode('/Project/PropertyGroup/TargetFramework')
     if (-not $node) { throw "$ProjectPath has no single <TargetFramework>." }
     $node.InnerText.Trim()
-}
-
-function Get-FreeTcpPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
-}
-
-function Test-TcpPort([int] $Port) {
-    $client = [System.Net.Sockets.TcpClient]::new()
-    try { $client.ConnectAsync([System.Net.IPAddress]::Loopback, $Port).Wait(500) -and $client.Connected }
-    catch { $false }
-    finally { $client.Dispose() }
 }
 
 function Add-Stage {
@@ -225,7 +219,10 @@ function Invoke-BuildTask {
     # PowerShellStandard reference assembly) is shipped by accident.
     if (Test-Path $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
-    Copy-Item -LiteralPath $RootManifest, (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
+    Copy-Item -LiteralPath (Join-Path $RepoRoot 'LICENSE') -Destination $ModuleOut
+    # The manifest's ReleaseNotes are the CHANGELOG.md section of this version; the build fails without one.
+    $notes = Get-ChangelogSection -Path (Join-Path $RepoRoot 'CHANGELOG.md') -Version $version
+    Copy-ManifestWithReleaseNotes -Path $RootManifest -Destination (Join-Path $ModuleOut 'PSAssistants.psd1') -Text $notes
     Copy-Item -LiteralPath (Join-Path $moduleBin 'PSAssistants.dll') -Destination $ModuleOut
     # Inbox from .NET 9 on; PowerShell 7.4 (.NET 8) loads it from the module folder.
     Copy-Item -LiteralPath (Join-Path $moduleBin 'System.Net.ServerSentEvents.dll') -Destination $ModuleOut
@@ -290,6 +287,16 @@ function Assert-BuiltModule([string] $Version) {
     Write-Host "  $([IO.Path]::GetRelativePath($RepoRoot, $EmulatorOut))/PSAssistants.Emulator.dll"
 }
 
+function Invoke-PackageTask {
+    if (-not $script:Done.Add('Package')) { return }
+    Invoke-BuildTask
+    Write-Step 'Package'
+    if (Test-Path $PackageOut) { Remove-Item -LiteralPath $PackageOut -Recurse -Force }
+    # Not out/PSAssistants itself: it keeps the .pdb for local debugging, the package does not.
+    $package = New-ModulePackage -ModulePath $ModuleOut -OutputPath $PackageOut -Exclude '*.pdb'
+    Write-Host "  $([IO.Path]::GetRelativePath($RepoRoot, $package.FullName)) ($([Math]::Round($package.Length / 1KB)) KB, Publish-PSResource to a folder repository)"
+}
+
 #endregion
 
 #region Docs
@@ -304,17 +311,11 @@ function Invoke-DocsTask {
     }
     $helpOut = Join-Path $ModuleOut 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut -Force
-    if (Get-Module -ListAvailable -Name platyPS) {
-        Import-Module platyPS
-        $files = New-ExternalHelp -Path $DocsDir -OutputPath $helpOut -Force
-        $tool = 'platyPS'
-    }
-    else {
-        $files = & (Join-Path $RepoRoot 'tools/ConvertTo-MamlHelp.ps1') -Path $DocsDir -OutputPath $helpOut
-        $tool = 'tools/ConvertTo-MamlHelp.ps1'
-    }
+    # Always the project's own converter, never platyPS even where it is installed: the shipped help is then
+    # the same bytes on every machine (Help.Tests compares out/ with a fresh conversion).
+    $files = & (Join-Path $RepoRoot 'tools/ConvertTo-MamlHelp.ps1') -Path $DocsDir -OutputPath $helpOut
     foreach ($file in @($files)) {
-        Write-Host "  $([IO.Path]::GetRelativePath($RepoRoot, $file.FullName)) from $($pages.Count) page(s) ($tool)"
+        Write-Host "  $([IO.Path]::GetRelativePath($RepoRoot, $file.FullName)) from $($pages.Count) page(s)"
     }
 }
 
@@ -384,6 +385,7 @@ function Invoke-PesterStage {
     $childEnv = @{
         PSASSISTANTS_MODULE_PATH   = (Resolve-Path $ModuleOut).ProviderPath
         PSASSISTANTS_EMULATOR_DLL  = Join-Path (Resolve-Path $EmulatorOut).ProviderPath 'PSAssistants.Emulator.dll'
+        PSASSISTANTS_PACKAGE_PATH  = Join-Path $PackageOut "PSAssistants.$(Get-ProjectVersion).nupkg"
     } + $Environment
     $exitCode = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'tools/Invoke-PesterRun.ps1') -ArgumentList $arguments -Environment $childEnv
     $clock.Stop()
@@ -395,149 +397,25 @@ function Invoke-PesterStage {
     Add-Stage $Name -Passed $summary.Passed -Failed $summary.Failed -Skipped $summary.Skipped -Seconds $clock.Elapsed.TotalSeconds -Failures @($summary.Failures)
 }
 
-function Start-NodeProcess {
-    <# Starts 'node <arguments>' with its output collected in memory, written to LogPath by Stop-NodeProcess. #>
-    param([Parameter(Mandatory)] [string[]] $Arguments, [Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $LogPath)
-    $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
-    if (-not $node) { throw 'node is not on PATH: the wire check needs it to run Prism.' }
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($node.Source)
-    foreach ($arg in $Arguments) { $psi.ArgumentList.Add($arg) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
-    $psi.Environment['NO_COLOR'] = '1'
-    $psi.Environment['FORCE_COLOR'] = '0'
-    $process = [System.Diagnostics.Process]::Start($psi)
-    [pscustomobject]@{
-        Name       = [IO.Path]::GetFileName($Arguments[0])
-        Process    = $process
-        Port       = $Port
-        LogPath    = $LogPath
-        OutputTask = $process.StandardOutput.ReadToEndAsync()
-        ErrorTask  = $process.StandardError.ReadToEndAsync()
-    }
-}
-
-function Stop-NodeProcess([object] $Node) {
-    if (-not $Node) { return }
-    try {
-        if (-not $Node.Process.HasExited) { $Node.Process.Kill($true) }
-        $null = $Node.Process.WaitForExit(10000)
-    }
-    catch [System.InvalidOperationException] {
-        # Already gone.
-    }
-    $out = if ($Node.OutputTask.Wait(5000)) { $Node.OutputTask.Result } else { '' }
-    $err = if ($Node.ErrorTask.Wait(5000)) { $Node.ErrorTask.Result } else { '' }
-    Set-Content -LiteralPath $Node.LogPath -Value ($out + $err) -Encoding utf8NoBOM
-    $Node.Process.Dispose()
-}
-
-function Wait-NodeProcess([object] $Node, [int] $TimeoutSeconds = 120) {
-    # A TCP connect, not an HTTP request: any request Prism cannot route would be logged as an error.
-    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        if ($Node.Process.HasExited) { throw "$($Node.Name) exited (code $($Node.Process.ExitCode)) before listening on port $($Node.Port)." }
-        if (Test-TcpPort $Node.Port) { return }
-        Start-Sleep -Milliseconds 250
-    }
-    throw "$($Node.Name) did not listen on port $($Node.Port) within $TimeoutSeconds s."
-}
-
-function Get-PrismCliPath {
-    $cli = Join-Path $PrismDir 'node_modules/@stoplight/prism-cli'
-    if (-not (Test-Path $cli)) {
-        if (-not (Get-Command npm -ErrorAction Ignore)) { throw 'Prism is not installed (tools/prism/node_modules) and npm is not on PATH.' }
-        Invoke-Native 'npm ci --prefix tools/prism' { npm ci --prefix $PrismDir --no-audit --no-fund --loglevel=error }
-    }
-    $package = Get-Content -Raw (Join-Path $cli 'package.json') | ConvertFrom-Json
-    $bin = if ($package.bin -is [string]) { $package.bin } else { $package.bin.prism }
-    Join-Path $cli $bin
-}
-
-function Get-PrismViolation([string] $LogPath, [string] $TapLogPath) {
-    <#
-    Every error Prism logs is a failure: 'Request terminated with error: ...' (with --errors: request
-    violations answered 422, response violations answered 500, unknown paths, missing auth), and any
-    'Violation:' logged at error level. Warnings (say, a status code the description does not list) are
-    not. The details come from the tap's record of the same request.
-    #>
-    $lines = @(Get-Content -LiteralPath $LogPath | ForEach-Object { $_ -replace '\x1b\[[0-9;]*m', '' })
-    $errors = @($lines | Where-Object { $_ -match 'Request terminated with error:' -or ($_ -match 'Violation:' -and $_ -match '\berror\b') })
-    $warnings = @($lines | Where-Object { $_ -match 'Violation:' -and $_ -match '\bwarning\b' })
-    $tapped = [System.Collections.Generic.List[object]]::new()
-    if ($TapLogPath -and (Test-Path $TapLogPath)) {
-        foreach ($json in (Get-Content -LiteralPath $TapLogPath)) { if ($json.Trim()) { $tapped.Add(($json | ConvertFrom-Json)) } }
-    }
-    $failures = foreach ($line in $errors) {
-        $name = 'Prism'
-        $message = ($line -replace '^\[[^\]]*\]\s*›\s*', '').Trim()
-        if ($line -match '\[HTTP SERVER\] (?<method>\w+) (?<path>\S+) .*Request terminated with error: \S+#(?<kind>\w+): (?<title>.*)$') {
-            $method = $Matches.method.ToUpperInvariant(); $path = $Matches.path
-            $name = "$method $path"
-            $message = "$($Matches.kind): $($Matches.title)"
-            $match = $tapped | Where-Object { $_.method -eq $method -and ($_.url -split '\?')[0] -eq $path } | Select-Object -First 1
-            if ($match) {
-                $null = $tapped.Remove($match)
-                foreach ($violation in @($match.violations)) {
-                    $where = if ($violation.PSObject.Properties['location'] -and $violation.location) { (@($violation.location) -join '.') + ': ' } else { '' }
-                    $message += "`n$where$($violation.message)"
-                }
-            }
-        }
-        [pscustomobject]@{ Name = $name; Message = $message }
-    }
-    [pscustomobject]@{ Failures = @($failures); Warnings = $warnings }
-}
-
 function Invoke-WireStage {
-    Write-Step 'Test: wire check (Wire-tagged Pester tests through Prism)'
+    Write-Step 'Test: wire check (Wire-tagged Pester tests through Prism; tools/WireCheck.psm1)'
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $emulator = $null
-    $prism = $null
-    $tap = $null
-    $prismLog = Join-Path $ResultsDir 'prism.log'
-    $tapLog = Join-Path $ResultsDir 'prism-violations.jsonl'
-    Remove-Item -LiteralPath $prismLog, $tapLog -ErrorAction Ignore
+    $wire = $null
+    $found = $null
     try {
-        if (-not (Test-Path $OpenApiPath)) { throw "The OpenAPI description is not at '$OpenApiPath' (../shared/openapi relative to the repo)." }
-        $prismCli = Get-PrismCliPath
-        $emulator = Start-OaiTestEmulator -Local -Path (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll') -LogPath (Join-Path $ResultsDir 'wire-emulator.log')
-        $prismPort = Get-FreeTcpPort
-        $prism = Start-NodeProcess -Port $prismPort -LogPath $prismLog -Arguments @(
-            $prismCli, 'proxy', (Resolve-Path $OpenApiPath).ProviderPath, $emulator.ControlUri, '-p', "$prismPort", '-h', '127.0.0.1', '--errors')
-        $tapPort = Get-FreeTcpPort
-        $tap = Start-NodeProcess -Port $tapPort -LogPath (Join-Path $ResultsDir 'tap.log') -Arguments @(
-            (Join-Path $PrismDir 'tap.js'), "$tapPort", "$prismPort", $tapLog)
-        Write-Host "  emulator $($emulator.ControlUri) <- Prism :$prismPort <- tap :$tapPort <- tests (Prism is starting...)"
-        $startClock = [Diagnostics.Stopwatch]::StartNew()
-        Wait-NodeProcess $prism
-        Wait-NodeProcess $tap
-        Write-Host "  Prism listening after $([Math]::Round($startClock.Elapsed.TotalSeconds, 1)) s"
-        # Prism cannot read server-sent events, so the wire pass checks the JSON (polling) path; the streamed
-        # path is checked by Streaming.Tests against the emulator.
-        Invoke-PesterStage -Name wire -Tag Wire -Environment @{
-            PSASSISTANTS_TEST_BASEURI      = "http://127.0.0.1:$tapPort"
-            PSASSISTANTS_TEST_EMULATOR_URI = $emulator.ControlUri
-            PSASSISTANTS_STREAMING         = 'off'
-        }
+        $wire = Start-OaiWireCheck -EmulatorPath (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll') -OpenApiPath $OpenApiPath -LogDirectory $ResultsDir
+        Invoke-PesterStage -Name wire -Tag Wire -Environment $wire.Environment
     }
     catch {
         Add-Stage wire -Seconds $clock.Elapsed.TotalSeconds -ErrorMessage (Format-ErrorRecord $_)
     }
     finally {
-        Stop-NodeProcess $tap
-        Stop-NodeProcess $prism
-        if ($emulator) { Stop-OaiTestEmulator $emulator }
+        $found = Stop-OaiWireCheck $wire
     }
-    $clock.Stop()
     # The wire stage's time includes starting Prism and the emulator.
     $script:Stages[$script:Stages.Count - 1].Seconds = $clock.Elapsed.TotalSeconds
-
-    if ($prism -and (Test-Path $prismLog)) {
-        $found = Get-PrismViolation -LogPath $prismLog -TapLogPath $tapLog
-        $note = "$($found.Warnings.Count) warning(s); log: $([IO.Path]::GetRelativePath($RepoRoot, $prismLog))"
+    if ($found) {
+        $note = "$($found.Warnings.Count) warning(s); log: $([IO.Path]::GetRelativePath($RepoRoot, $wire.PrismLog))"
         Add-Stage prism -Failed $found.Failures.Count -Failures $found.Failures -Note $note
     }
 }
@@ -593,6 +471,8 @@ function Invoke-TestTask {
         Add-Stage build -Seconds $clock.Elapsed.TotalSeconds
         $null = New-Item -ItemType Directory -Path $ResultsDir -Force
         foreach ($stage in @(
+                # The package test (tests/Pester/Package.Tests.ps1) installs this .nupkg; without it, it fails.
+                @{ Name = 'package'; Run = { Invoke-PackageTask } }
                 @{ Name = 'xunit'; Run = { Invoke-XunitStage } }
                 @{ Name = 'pester'; Run = { Write-Step 'Test: Pester (child pwsh)'; Invoke-PesterStage -Name pester } }
                 @{ Name = 'wire'; Run = { Invoke-WireStage }; When = $wire })) {
@@ -601,7 +481,10 @@ function Invoke-TestTask {
             try { & $stage.Run }
             catch { Add-Stage $stage.Name -Seconds $stageClock.Elapsed.TotalSeconds -ErrorMessage (Format-ErrorRecord $_) }
         }
-        if (-not $wire) { Write-Host ''; Write-Host 'Wire check skipped: pass -WireCheck (always on when $env:CI is ''true'').' }
+        if (-not $wire) {
+            Write-Host ''
+            Write-Host 'Wire check (Prism) skipped: add -WireCheck to run it (needs Node.js and npm; Prism is installed from tools/prism/package-lock.json). CI always runs it.'
+        }
     }
     $script:TestTotals = $true
 }
@@ -661,6 +544,7 @@ try {
         switch ($name) {
             'Clean' { Invoke-CleanTask }
             'Build' { Invoke-BuildTask }
+            'Package' { Invoke-PackageTask }
             'Docs' { Invoke-DocsTask }
             'Test' { Invoke-TestTask }
             'Demo' { Invoke-DemoTask }

@@ -4,8 +4,8 @@
     Compiles platyPS markdown help (schema 2.0.0) into MAML external help, like platyPS New-ExternalHelp.
 
 .DESCRIPTION
-    build.ps1 uses platyPS when it is installed and this converter otherwise, so the module always ships
-    <Module>.dll-Help.xml. It reads the pages New-MarkdownHelp writes: YAML front matter (external help
+    build.ps1 always uses this converter, never platyPS, so the shipped <Module>.dll-Help.xml is the same
+    on every machine whatever is installed there (the output is deterministic: same pages, same bytes). It reads the pages New-MarkdownHelp writes: YAML front matter (external help
     file, Module Name, online version, schema), '# Name', '## SYNOPSIS', '## SYNTAX' ('### Set' + code
     block), '## DESCRIPTION', '## EXAMPLES' ('### Example N' + code + text), '## PARAMETERS' ('### -Name' +
     text + one yaml block per distinct parameter-set metadata), '### CommonParameters', '## INPUTS',

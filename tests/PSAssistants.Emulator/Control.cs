@@ -98,7 +98,7 @@ static class Control
             }));
     }
 
-    static readonly string[] Actions = ["status", "drop_before", "drop_after", "delay", "malformed_json", "truncate"];
+    static readonly string[] Actions = ["status", "drop_before", "drop_after", "delay", "malformed_json", "truncate", "echo_key_escaped", "redirect"];
 
     static JsonNode SetFaults(string body)
     {
@@ -131,6 +131,7 @@ static class Control
                 RetryAfterMs = (int?)V.OptInt(o, "retry_after_ms", 0, int.MaxValue, p).value,
                 DelayMs = (int)(V.OptInt(o, "delay_ms", 0, 600_000, p).value ?? 0),
                 Remaining = (int)(V.OptInt(o, "count", 1, int.MaxValue, p).value ?? 1),
+                Location = V.OptString(o, "location", p).value,
             });
         }
         lock (Pipeline.LogGate) Pipeline.Faults.AddRange(rules);

@@ -35,6 +35,7 @@ sealed class FaultRule
     public int? RetryAfterMs;
     public int DelayMs;
     public int Remaining = 1;
+    public string? Location;
 }
 
 sealed record StoredAnswer(int Status, string Body, string ContentType, Func<Result>? Replay = null);
@@ -126,6 +127,23 @@ static class Pipeline
                         _ => ("invalid_request_error", (string?)null, $"Fault injected by the emulator (status {fault.Status})."),
                     };
                     await WriteJson(ctx, fault.Status, ApiException.ErrorBody(msg, type, null, code));
+                    entry.Status = fault.Status;
+                    return;
+                }
+                case "redirect":
+                    ctx.Response.Headers.Location = fault.Location ?? "/";
+                    await WriteRaw(ctx, fault.Status, "", "text/plain", null);
+                    entry.Status = fault.Status;
+                    return;
+                case "echo_key_escaped":
+                {
+                    // As some servers do: quote the credential they refused, every character a JSON \u escape.
+                    var key = ctx.Request.Headers["api-key"].FirstOrDefault()
+                        ?? ctx.Request.Headers.Authorization.FirstOrDefault()?.Replace("Bearer ", "", StringComparison.Ordinal) ?? "";
+                    var escaped = string.Concat(key.Select(c => $"\\u{(int)c:x4}"));
+                    var text = "{\"error\":{\"message\":\"Incorrect API key provided: " + escaped
+                        + ".\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
+                    await WriteRaw(ctx, fault.Status, text, "application/json", null);
                     entry.Status = fault.Status;
                     return;
                 }

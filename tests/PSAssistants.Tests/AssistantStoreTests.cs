@@ -492,8 +492,8 @@ public class AssistantStoreEnvironmentTests
         using var _ = new EnvScope(("PSASSISTANTS_ASSISTANT_STORE", s_explicit));
         var given = Path.Combine(Path.GetTempPath(), "psassistants-tests", "given.json");
 
-        var fromEnv = OaiSessions.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Responses, null, null, null, null, false, null);
-        var explicitPath = OaiSessions.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Responses, null, null, null, null, false, given);
+        var fromEnv = OaiSessions.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Responses });
+        var explicitPath = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Responses, AssistantStorePath = given });
 
         Assert.Equal(s_explicit, fromEnv.AssistantStorePath);
         Assert.Equal(given, explicitPath.AssistantStorePath);

@@ -45,7 +45,7 @@ internal sealed class EnvScope : IDisposable
 public class EnvironmentTests
 {
     private static OaiSession FromEnvironment(bool allowInsecureHttp = false) =>
-        T.Create(null, null, null, null, null, null, null, allowInsecureHttp);
+        T.Create(new() { AllowInsecureHttp = allowInsecureHttp });
 
     [Fact]
     public void EnvScope_restores_what_it_changed()
@@ -79,7 +79,7 @@ public class EnvironmentTests
     public void A_given_key_wins_over_OPENAI_API_KEY()
     {
         using var _ = new EnvScope(("OPENAI_API_KEY", "sk-from-environment"));
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Assistants, null, null, null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Assistants });
 
         Assert.Equal("Parameter", session.ApiKeySource);
         Assert.Equal("Bearer sk-test", session.AuthorizationHeader);
@@ -91,7 +91,7 @@ public class EnvironmentTests
     public async Task Without_any_key_the_source_is_None_and_no_authorization_is_sent(string? envKey)
     {
         using var _ = new EnvScope(("OPENAI_API_KEY", envKey));
-        var session = T.Create(null, T.Base, OaiProtocol.Assistants, null, null, null, 0, false);
+        var session = T.Create(new() { BaseUri = T.Base, Protocol = OaiProtocol.Assistants, MaxRetries = 0 });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
 
@@ -123,7 +123,7 @@ public class EnvironmentTests
     public void A_given_base_uri_wins_over_OPENAI_BASE_URL()
     {
         using var _ = new EnvScope(("OPENAI_BASE_URL", "http://127.0.0.1:4010/v1"));
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://127.0.0.1:5555/v1"), OaiProtocol.Assistants, null, null, null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri("http://127.0.0.1:5555/v1"), Protocol = OaiProtocol.Assistants });
 
         Assert.Equal(5555, session.BaseUri.Port);
     }
@@ -159,7 +159,7 @@ public class EnvironmentTests
     public async Task Organization_and_project_come_from_the_environment_and_are_sent()
     {
         using var _ = new EnvScope(("OPENAI_ORG_ID", " org-env "), ("OPENAI_PROJECT_ID", "proj_env"));
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Assistants, null, null, null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Assistants });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
 
@@ -176,7 +176,7 @@ public class EnvironmentTests
     public void Given_organization_and_project_win_over_the_environment()
     {
         using var _ = new EnvScope(("OPENAI_ORG_ID", "org-env"), ("OPENAI_PROJECT_ID", "proj_env"));
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Assistants, "org-given", "proj_given", null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Assistants, Organization = "org-given", Project = "proj_given" });
 
         Assert.Equal("org-given", session.Organization);
         Assert.Equal("proj_given", session.Project);
@@ -188,7 +188,7 @@ public class EnvironmentTests
     public async Task Without_organization_and_project_their_headers_are_absent(string? envValue)
     {
         using var _ = new EnvScope(("OPENAI_ORG_ID", envValue), ("OPENAI_PROJECT_ID", envValue));
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Assistants, null, null, null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Assistants });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
 
@@ -205,7 +205,7 @@ public class EnvironmentTests
     public void Defaults_apply_when_timeout_and_retries_are_not_given()
     {
         using var _ = new EnvScope();
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Assistants, null, null, null, null, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Assistants });
 
         Assert.Equal(OaiSession.DefaultTimeoutSec, session.TimeoutSec);
         Assert.Equal(OaiSession.DefaultMaxRetries, session.MaxRetries);
@@ -220,7 +220,7 @@ public class EnvironmentTests
     {
         using var _ = new EnvScope();
 
-        Assert.Equal(expected, T.Create(OaiSessions.ToSecureString(T.Key), new Uri(baseUri), null, null, null, null, null, false).Protocol);
+        Assert.Equal(expected, T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri(baseUri) }).Protocol);
     }
 
     [Fact]
@@ -229,12 +229,12 @@ public class EnvironmentTests
         using (new EnvScope(("OPENAI_PROTOCOL", "assistants")))
         {
             Assert.Equal(OaiProtocol.Assistants,
-                T.Create(OaiSessions.ToSecureString(T.Key), new Uri("https://api.openai.com/v1"), null, null, null, null, null, false).Protocol);
+                T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri("https://api.openai.com/v1") }).Protocol);
         }
         using (new EnvScope(("OPENAI_PROTOCOL", "chat")))
         {
             var ex = Assert.Throws<OaiArgumentException>(() =>
-                T.Create(OaiSessions.ToSecureString(T.Key), T.Base, null, null, null, null, null, false));
+                T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base }));
             Assert.Contains("OPENAI_PROTOCOL", ex.Message);
         }
     }

@@ -126,7 +126,7 @@ public class IdTests
 public class SessionTests
 {
     private static OaiSession Make(string uri, bool allowInsecureHttp = false) =>
-        T.Create(OaiSessions.ToSecureString(T.Key), new Uri(uri), OaiProtocol.Assistants, "org-x", "proj-x", 30, 2, allowInsecureHttp);
+        T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri(uri), Protocol = OaiProtocol.Assistants, Organization = "org-x", Project = "proj-x", TimeoutSec = 30, MaxRetries = 2, AllowInsecureHttp = allowInsecureHttp });
 
     [Fact]
     public void Plain_http_to_another_host_is_refused_without_AllowInsecureHttp()
@@ -178,7 +178,7 @@ public class SessionTests
     [Fact]
     public void Given_settings_are_kept()
     {
-        var s = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("https://example.com/v1"), OaiProtocol.Assistants, "org-1", "proj-1", 45, 5, false);
+        var s = T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri("https://example.com/v1"), Protocol = OaiProtocol.Assistants, Organization = "org-1", Project = "proj-1", TimeoutSec = 45, MaxRetries = 5 });
 
         Assert.Equal(OaiProtocol.Assistants, s.Protocol);
         Assert.Equal("org-1", s.Organization);
@@ -190,7 +190,7 @@ public class SessionTests
     [Fact]
     public async Task An_empty_key_sends_no_authorization_header()
     {
-        var session = T.Create(new System.Security.SecureString(), T.Base, OaiProtocol.Assistants, "org-x", "proj-x", 30, 0, false);
+        var session = T.Create(new() { ApiKey = new System.Security.SecureString(), BaseUri = T.Base, Protocol = OaiProtocol.Assistants, Organization = "org-x", Project = "proj-x", TimeoutSec = 30, MaxRetries = 0 });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
 

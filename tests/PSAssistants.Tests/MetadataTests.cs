@@ -83,6 +83,36 @@ public class MetadataTests
     }
 
     [Fact]
+    public void A_value_that_is_not_a_single_value_is_refused_not_sent_as_its_type_name()
+    {
+        foreach (var bad in new object[] { new Hashtable { ["b"] = 1 }, new[] { 1, 2 }, new object() })
+        {
+            var ex = Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { ["a"] = bad }));
+            Assert.Contains("'a'", ex.Message);
+        }
+        Assert.Throws<OaiArgumentException>(() => OaiMetadata.FromHashtable(new Hashtable { [new Hashtable()] = "v" }));
+    }
+
+    [Fact]
+    public void Numbers_switches_and_dates_are_written_the_same_on_every_culture()
+    {
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+        try
+        {
+            var m = OaiMetadata.FromHashtable(new Hashtable
+            {
+                ["d"] = 1.5, ["b"] = true, ["i"] = 42L, ["t"] = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+            })!;
+            Assert.Equal("1.5", m["d"]);
+            Assert.Equal("True", m["b"]);
+            Assert.Equal("42", m["i"]);
+            Assert.Equal("2026-01-02T03:04:05.0000000+00:00", m["t"]);
+        }
+        finally { System.Globalization.CultureInfo.CurrentCulture = saved; }
+    }
+
+    [Fact]
     public void Metadata_on_a_model_prints_as_sorted_pairs_whatever_map_it_was_given()
     {
         // Export-Csv and string expansion call ToString: a plain dictionary would print its type name.

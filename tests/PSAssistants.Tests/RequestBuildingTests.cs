@@ -161,8 +161,7 @@ public class RequestBuildingTests
     [Fact]
     public async Task A_base_uri_with_a_trailing_slash_does_not_double_the_slash()
     {
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://127.0.0.1:9/v1/"),
-            OaiProtocol.Assistants, "org-x", "proj-x", 30, 0, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri("http://127.0.0.1:9/v1/"), Protocol = OaiProtocol.Assistants, Organization = "org-x", Project = "proj-x", TimeoutSec = 30, MaxRetries = 0 });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Thread);
 
@@ -174,8 +173,7 @@ public class RequestBuildingTests
     [Fact]
     public async Task A_base_uri_with_a_deeper_path_keeps_it()
     {
-        var session = T.Create(OaiSessions.ToSecureString(T.Key), new Uri("http://localhost:8080/openai/v1"),
-            OaiProtocol.Assistants, "org-x", "proj-x", 30, 0, false);
+        var session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = new Uri("http://localhost:8080/openai/v1"), Protocol = OaiProtocol.Assistants, Organization = "org-x", Project = "proj-x", TimeoutSec = 30, MaxRetries = 0 });
         var (adapter, handler) = T.Adapter(session);
         handler.EnqueueJson(Fixtures.Run());
 

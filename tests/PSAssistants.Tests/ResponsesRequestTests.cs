@@ -19,8 +19,7 @@ internal sealed class ResponsesHarness : IDisposable
         Dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "psassistants-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Dir);
         StorePath = System.IO.Path.Combine(Dir, "assistants.json");
-        Session = OaiSessions.Create(OaiSessions.ToSecureString(T.Key), T.Base, OaiProtocol.Responses, null, null, 30, 2, false,
-            assistantStorePath: StorePath);
+        Session = T.Create(new() { ApiKey = T.SecureKey, BaseUri = T.Base, Protocol = OaiProtocol.Responses, TimeoutSec = 30, MaxRetries = 2, AssistantStorePath = StorePath });
         Handler = new FakeHandler();
         Adapter = new ResponsesAdapter(Session, new HttpMessageInvoker(Handler));
         Adapter.Client.RetryDelay = (_, _) => TimeSpan.Zero;

@@ -141,13 +141,18 @@ internal static class T
     /// <summary>Never written: the Assistants protocol keeps assistants on the server.</summary>
     public static readonly string UnusedStorePath = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "psassistants-tests-unused", "assistants.json");
 
-    /// <summary>The one place the tests call OaiSessions.Create, so a change of its signature is one edit.</summary>
-    public static OaiSession Create(System.Security.SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
-        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp) =>
-        OaiSessions.Create(apiKey, baseUri, protocol, organization, project, timeoutSec, maxRetries, allowInsecureHttp, UnusedStorePath);
+    /// <summary>The test key as a session takes it.</summary>
+    public static System.Security.SecureString SecureKey => OaiSessions.ToSecureString(Key);
+
+    /// <summary>
+    /// The one place the tests call OaiSessions.Create: each test names the settings it gives; a session
+    /// that names no assistant store gets one that is never written.
+    /// </summary>
+    public static OaiSession Create(OaiSessionSettings settings) =>
+        OaiSessions.Create(settings with { AssistantStorePath = settings.AssistantStorePath ?? UnusedStorePath });
 
     public static OaiSession Session(string? organization = null, string? project = null, int timeoutSec = 30, int maxRetries = 2) =>
-        Create(OaiSessions.ToSecureString(Key), Base, OaiProtocol.Assistants, organization, project, timeoutSec, maxRetries, false);
+        Create(new() { ApiKey = SecureKey, BaseUri = Base, Protocol = OaiProtocol.Assistants, Organization = organization, Project = project, TimeoutSec = timeoutSec, MaxRetries = maxRetries });
 
     public static (AssistantsV2Adapter Adapter, FakeHandler Handler) Adapter(OaiSession? session = null)
     {

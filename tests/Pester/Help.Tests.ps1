@@ -186,3 +186,21 @@ Import-Module '$((Join-Path $moduleDir 'HelpSample.psm1') -replace "'", "''")'
         $shown.Full | Should -Not -Match '(?m)^NOTES'
     }
 }
+
+Describe 'The shipped help' {
+    It 'is exactly what tools/ConvertTo-MamlHelp.ps1 makes of docs/en-US, on any machine' {
+        # One generator, always: build.ps1 never switches to platyPS, so a fresh conversion of the pages gives
+        # the same bytes as the module folder's help (and converting twice gives the same bytes again).
+        $repoRoot = Get-OaiTestRepoRoot
+        $shipped = Join-Path (Get-OaiTestModulePath) 'en-US'
+        $fresh = Join-Path $TestDrive 'fresh-help'
+        $written = @(& (Join-Path $repoRoot 'tools/ConvertTo-MamlHelp.ps1') -Path (Join-Path $repoRoot 'docs/en-US') -OutputPath $fresh)
+        $written.Count | Should -BeGreaterThan 1
+        foreach ($file in $written) {
+            $copy = Join-Path $shipped $file.Name
+            Test-Path -LiteralPath $copy | Should -BeTrue -Because "$($file.Name) is built into the module folder"
+            (Get-FileHash -LiteralPath $copy).Hash | Should -Be (Get-FileHash -LiteralPath $file.FullName).Hash -Because "$($file.Name) comes from the converter"
+        }
+        @(Get-ChildItem -LiteralPath $shipped -File).Name | Sort-Object | Should -Be (@($written.Name) | Sort-Object)
+    }
+}

@@ -54,8 +54,18 @@ Describe 'The module manifest' {
         (Test-ModuleManifest -Path $manifestPath).Version.ToString() | Should -Be $version
     }
 
-    It 'is the manifest at the repository root, copied unchanged' {
-        (Get-FileHash $manifestPath).Hash | Should -Be (Get-FileHash (Join-Path $repoRoot 'PSAssistants.psd1')).Hash
+    It 'is the manifest at the repository root with the CHANGELOG.md section of its version as ReleaseNotes' {
+        $changelog = Get-Content -Raw (Join-Path $repoRoot 'CHANGELOG.md')
+        $version = [regex]::Escape($manifest.ModuleVersion)
+        $changelog | Should -Match "(?m)^## \[$version\]"
+        $section = [regex]::Match($changelog, "(?ms)^## \[$version\][^\n]*\n(?<body>.*?)(?=^## |\z)").Groups['body'].Value.Trim()
+        $section | Should -Not -BeNullOrEmpty
+        $notes = $manifest.PrivateData.PSData.ReleaseNotes -replace '\r\n', "`n"
+        $notes.StartsWith("[$($manifest.ModuleVersion)]") | Should -BeTrue -Because 'the notes start with the heading of the version'
+        $notes.EndsWith(($section -replace '\r\n', "`n")) | Should -BeTrue -Because 'the notes are that section of CHANGELOG.md'
+        # Everything else is the root manifest byte for byte.
+        $unnoted = { param($text) $text -replace "(?ms)ReleaseNotes = @'.*?\n'@", 'ReleaseNotes' }
+        (& $unnoted (Get-Content -Raw $manifestPath)) | Should -BeExactly (& $unnoted (Get-Content -Raw (Join-Path $repoRoot 'PSAssistants.psd1')))
     }
 
     It 'exports the specified cmdlets by name, and no functions, variables or aliases' {

@@ -459,6 +459,63 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
         }
     }
 
+    Context 'Where the key and the body may go (issue 12)' {
+        It 'redacts a key the server echoes as JSON escapes, in the message, ApiMessage, ErrorDetails and Get-Error' {
+            Fault @{ path_regex = (ThreadPath $Thread.Id); action = 'echo_key_escaped'; status = 401 }
+
+            $err = $null
+            Get-OaiThread -Id $Thread.Id -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'OaiAuthenticationFailed,*'
+            $err[0].Exception.ApiMessage | Should -BeLike 'Incorrect API key provided: ***.'
+            $text = ($err[0] | Get-Error | Out-String -Width 500) + "$($err[0].ErrorDetails)" + $err[0].Exception.ToString() +
+                ($err[0] | Out-String -Width 500)
+            $text | Should -Not -Match ([regex]::Escape($Key))
+            $text | Should -Match ([regex]::Escape('***'))
+        }
+
+        It 'refuses a redirect to another origin with OaiRedirectRefused, naming the target without its query' {
+            Fault @{ path_regex = (ThreadPath $Thread.Id); action = 'redirect'; status = 307; location = 'http://127.0.0.1:9/v1/collect?token=hush' }
+
+            $err = $null
+            Get-OaiThread -Id $Thread.Id -ErrorVariable err -ErrorAction SilentlyContinue
+
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Be 'OaiRedirectRefused,PSAssistants.Commands.GetOaiThreadCommand'
+            $err[0].CategoryInfo.Category | Should -Be 'SecurityError'
+            $err[0].Exception.Message | Should -Match ([regex]::Escape('http://127.0.0.1:9/v1/collect'))
+            $err[0].Exception.Message | Should -Not -Match 'hush'
+        }
+
+        It 'follows a redirect to the same origin' {
+            $moved = if ($Protocol -eq 'Assistants') { "/v1/threads/$($Thread.Id)" } else { "/v1/conversations/$($Thread.Id)" }
+            Fault @{ path_regex = '^(/v1)?/moved$'; action = 'redirect'; status = 308; location = $moved }
+            $url = [uri]::new([uri]$Emulator.BaseUri, '/moved')
+            Clear-OaiTestRequest -Emulator $Emulator
+            # The thread's own path is redirected to /moved, which is redirected back (each fault fires once).
+            Fault @{ path_regex = (ThreadPath $Thread.Id); action = 'redirect'; status = 307; location = $url.AbsoluteUri }
+
+            (Get-OaiThread -Id $Thread.Id).Id | Should -Be $Thread.Id
+            @(Get-OaiTestRequest -Emulator $Emulator).Count | Should -Be 3
+        }
+
+        It 'refuses a key holding <Name> at connect with OaiInvalidArgument, before any request' -ForEach @(
+            @{ Name = 'CR LF'; Bad = "sk-a`r`nX-Injected: 1" }
+            @{ Name = 'LF'; Bad = "sk-a`nX-Injected: 1" }
+            @{ Name = 'NUL'; Bad = "sk-a`0b" }
+        ) {
+            Clear-OaiTestRequest -Emulator $Emulator
+            { Connect-OaiService -ApiKey $Bad -BaseUri $Emulator.BaseUri -Protocol $Protocol -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OaiInvalidArgument,PSAssistants.Commands.ConnectOaiServiceCommand'
+            { Connect-OaiService -ApiKey $Key -Organization $Bad -BaseUri $Emulator.BaseUri -Protocol $Protocol -ErrorAction Stop } |
+                Should -Throw -ErrorId 'OaiInvalidArgument,PSAssistants.Commands.ConnectOaiServiceCommand'
+            @(Get-OaiTestRequest -Emulator $Emulator).Count | Should -Be 0
+            # The session in force is still the good one.
+            (Get-OaiThread -Id $Thread.Id).Id | Should -Be $Thread.Id
+        }
+    }
+
     Context 'The key' {
         It 'appears in no stream, session view, export or error record, through retries and failures' {
             $invalid = 'sk-invalid-psa-SECRET-MIDDLE-4e1f'

@@ -9,6 +9,8 @@
 
       PSASSISTANTS_MODULE_PATH         full path of the built module folder (default: <repo>/out/PSAssistants)
       PSASSISTANTS_EMULATOR_DLL        full path of PSAssistants.Emulator.dll (default: <repo>/out/emulator/...)
+      PSASSISTANTS_PACKAGE_PATH        full path of the .nupkg of ./build.ps1 -Task Package
+                                       (default: <repo>/out/package/PSAssistants.<Directory.Build.props version>.nupkg)
       PSASSISTANTS_TEST_BASEURI        wire pass only: the base URI the module must talk to (Prism, no /v1);
                                        when set, Start-OaiTestEmulator starts nothing and returns it
       PSASSISTANTS_TEST_EMULATOR_URI   wire pass only: the emulator's own root, for the control endpoints
@@ -45,6 +47,17 @@ function Get-OaiTestEmulatorPath {
     param()
     if ($env:PSASSISTANTS_EMULATOR_DLL) { return $env:PSASSISTANTS_EMULATOR_DLL }
     Join-Path $script:RepoRoot 'out/emulator/PSAssistants.Emulator.dll'
+}
+
+function Get-OaiTestPackagePath {
+    <# The module's .nupkg: $env:PSASSISTANTS_PACKAGE_PATH, else <repo>/out/package/PSAssistants.<version>.nupkg. #>
+    [CmdletBinding()]
+    [OutputType([string])]
+    param()
+    if ($env:PSASSISTANTS_PACKAGE_PATH) { return $env:PSASSISTANTS_PACKAGE_PATH }
+    $props = [xml](Get-Content -Raw (Join-Path $script:RepoRoot 'Directory.Build.props'))
+    $version = $props.SelectSingleNode('/Project/PropertyGroup/Version').InnerText.Trim()
+    Join-Path $script:RepoRoot "out/package/PSAssistants.$version.nupkg"
 }
 
 function Get-OaiTestPwshCommand {
@@ -359,7 +372,7 @@ function Clear-OaiTestFault {
 #endregion
 
 Export-ModuleMember -Function @(
-    'Get-OaiTestRepoRoot', 'Get-OaiTestModulePath', 'Get-OaiTestEmulatorPath',
+    'Get-OaiTestRepoRoot', 'Get-OaiTestModulePath', 'Get-OaiTestEmulatorPath', 'Get-OaiTestPackagePath',
     'Get-OaiTestPwshCommand', 'Invoke-OaiTestPwsh', 'Import-OaiTestModule',
     'Start-OaiTestEmulator', 'Stop-OaiTestEmulator', 'Reset-OaiTestEmulator', 'Set-OaiTestEmulatorConfig',
     'Get-OaiTestRequest', 'Clear-OaiTestRequest', 'Set-OaiTestFault', 'Clear-OaiTestFault', 'Invoke-OaiTestControl'

@@ -8,7 +8,7 @@ BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-OaiTestModule
     $types = @([PSAssistants.OaiRun].Assembly.GetExportedTypes() |
-            Where-Object { $_.Namespace -eq 'PSAssistants' -and $_.IsClass -and -not [Collections.IEnumerable].IsAssignableFrom($_) } |
+            Where-Object { $_.Namespace -eq 'PSAssistants' -and $_.IsClass -and -not $_.IsAbstract -and -not [Collections.IEnumerable].IsAssignableFrom($_) } |
             ForEach-Object FullName)
     $protocols = @(
         @{ Protocol = 'Assistants' }

@@ -172,53 +172,75 @@ internal sealed class OaiClient
 
     /// <summary>
     /// Sends one attempt and returns the response once its headers say success; maps every failure.
-    /// <paramref name="content"/> makes the body; it is called once per request sent.
+    /// <paramref name="content"/> makes the body; it is called once per request sent. A redirect to the same
+    /// origin is followed (see <see cref="OaiRedirects"/>); one to another origin is refused before anything goes there.
     /// </summary>
     internal async Task<(HttpResponseMessage Response, string? RequestId)> OpenAsync(HttpMethod method, string path, Func<HttpContent?>? content,
         string? idempotencyKey, string what, string accept, CancellationToken timeoutToken, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, _base + path);
-        ApplyHeaders(request, idempotencyKey, accept);
-        request.Content = content?.Invoke();
-        if (request.Content is { } body && OaiLog.DebugEnabled)
+        var uri = new Uri(_base + path);
+        for (var hop = 0; ; hop++)
         {
-            OaiLog.Debug(body is ByteArrayContent && body.Headers.ContentType?.MediaType == "application/json"
-                ? "Request body: " + await body.ReadAsStringAsync(ct).ConfigureAwait(false)
-                : string.Create(CultureInfo.InvariantCulture, $"Request body: {body.Headers.ContentType?.MediaType} ({body.Headers.ContentLength} bytes)"));
-        }
-
-        var watch = Stopwatch.StartNew();
-        if (OaiLog.VerboseEnabled) OaiLog.Verbose($"{method.Method} {request.RequestUri}");
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, timeoutToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new OaiApiException(OaiErrorKind.Timeout,
-                $"{what} did not answer within {_session.TimeoutSec} s (the session's per-request timeout).")
-            { Request = what };
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex) { Request = what };
-        }
-
-        var requestId = _errors.Redact(HeaderValue(response, "x-request-id"));
-        if (OaiLog.VerboseEnabled)
-        {
-            OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
-                $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
-        }
-        if (!response.IsSuccessStatusCode)
-        {
-            using (response)
+            using var request = new HttpRequestMessage(method, uri);
+            ApplyHeaders(request, idempotencyKey, accept);
+            request.Content = content?.Invoke();
+            if (hop == 0 && request.Content is { } body && OaiLog.DebugEnabled)
             {
-                throw await _errors.ReadAsync(response, what, requestId, timeoutToken).ConfigureAwait(false);
+                OaiLog.Debug(body is ByteArrayContent && body.Headers.ContentType?.MediaType == "application/json"
+                    ? "Request body: " + await body.ReadAsStringAsync(ct).ConfigureAwait(false)
+                    : string.Create(CultureInfo.InvariantCulture, $"Request body: {body.Headers.ContentType?.MediaType} ({body.Headers.ContentLength} bytes)"));
             }
+
+            var watch = Stopwatch.StartNew();
+            if (OaiLog.VerboseEnabled) OaiLog.Verbose($"{method.Method} {request.RequestUri}");
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, timeoutToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new OaiApiException(OaiErrorKind.Timeout,
+                    $"{what} did not answer within {_session.TimeoutSec} s (the session's per-request timeout).")
+                { Request = what };
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new OaiApiException(OaiErrorKind.Connection, $"{what} failed: {ex.Message}", ex) { Request = what };
+            }
+
+            if (OaiRedirects.Target(response, uri) is { } target)
+            {
+                var status = response.StatusCode;
+                response.Dispose();
+                if (!OaiRedirects.SameOrigin(uri, target)) throw OaiRedirects.Refused(what, (int)status, target, uri);
+                if (hop >= OaiRedirects.MaxHops)
+                {
+                    throw new OaiApiException(OaiErrorKind.Protocol, $"{what} was redirected more than {OaiRedirects.MaxHops} times.")
+                    { StatusCode = (int)status, Request = what };
+                }
+                (method, var keepBody) = OaiRedirects.NextHop(status, method);
+                if (!keepBody) content = null;
+                OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)status}: following to {OaiRedirects.Shown(target)} (same origin)"));
+                uri = target;
+                continue;
+            }
+
+            var requestId = _errors.Redact(HeaderValue(response, "x-request-id"));
+            if (OaiLog.VerboseEnabled)
+            {
+                OaiLog.Verbose(string.Create(CultureInfo.InvariantCulture,
+                    $"HTTP {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId is null ? "" : ", request " + requestId)}"));
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                using (response)
+                {
+                    throw await _errors.ReadAsync(response, what, requestId, timeoutToken).ConfigureAwait(false);
+                }
+            }
+            return (response, requestId);
         }
-        return (response, requestId);
     }
 
     /// <summary>

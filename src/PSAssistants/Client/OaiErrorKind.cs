@@ -23,4 +23,13 @@ public enum OaiErrorKind
 
     /// <summary>The local assistant store (Responses) cannot be read or written; it is never overwritten then.</summary>
     AssistantStoreInvalid,
+
+    /// <summary>No assistant of the session has the name given where an assistant is taken.</summary>
+    AssistantNameNotFound,
+
+    /// <summary>Several assistants of the session have the name given where an assistant is taken.</summary>
+    AssistantNameAmbiguous,
+
+    /// <summary>The server redirected to another origin; the request (key, body, headers) was not sent there.</summary>
+    RedirectRefused,
 }

@@ -34,7 +34,8 @@ internal static class OaiHttp
         }
     }
 
-    private static HttpMessageInvoker Create() => Create(null);
+    /// <summary>A new invoker as the shared one is made (tests use it to exercise the real handler).</summary>
+    internal static HttpMessageInvoker Create() => Create(null);
 
     private static HttpMessageInvoker Create(IWebProxy? proxy)
     {
@@ -45,6 +46,9 @@ internal static class OaiHttp
             ConnectTimeout = TimeSpan.FromSeconds(30),
             AutomaticDecompression = DecompressionMethods.All,
             UseCookies = false,
+            // .NET would follow a redirect to any host, taking api-key, the body and every other header but
+            // Authorization along: OaiRedirects follows same-origin redirects only.
+            AllowAutoRedirect = false,
         };
         // Without an explicit proxy the system proxy is honoured (UseProxy = true, HttpClient.DefaultProxy).
         if (proxy is not null) handler.Proxy = proxy;

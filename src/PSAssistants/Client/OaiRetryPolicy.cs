@@ -44,6 +44,8 @@ internal sealed class OaiRetryPolicy
     public static bool IsRetryable(OaiApiException ex) => ex.Kind switch
     {
         OaiErrorKind.Connection or OaiErrorKind.Timeout => true,
+        // An answer too large or malformed would come back the same, whatever its status.
+        OaiErrorKind.Protocol => false,
         _ => ex.StatusCode is 408 or 409 or 429 or 500 or 502 or 503 or 504,
     };
 

@@ -30,25 +30,29 @@ public sealed class OaiSession
     private IProtocolAdapter? _adapter;
     private readonly object _gate = new();
 
-    internal OaiSession(OaiSessionOptions o)
+    /// <summary>Made by OaiSessions.Create from settings it has resolved: every value is filled in.</summary>
+    internal OaiSession(OaiSessionSettings s, OaiAuthentication authentication)
     {
-        BaseUri = o.BaseUri;
-        Protocol = o.Protocol;
-        Authentication = o.Authentication;
-        _apiKey = o.ApiKey;
+        BaseUri = s.BaseUri ?? throw new ArgumentException("A session needs a base URI.", nameof(s));
+        Protocol = s.Protocol ?? OaiProtocol.Assistants;
+        Authentication = authentication;
+        _apiKey = s.ApiKey;
         _apiKey?.MakeReadOnly();
-        _tokenProvider = o.TokenProvider;
-        ApiKeySource = o.ApiKeySource;
-        Organization = o.Organization;
-        Project = o.Project;
-        TimeoutSec = o.TimeoutSec;
-        MaxRetries = o.MaxRetries;
-        MaxResponseSizeMB = o.MaxResponseSizeMB;
-        AssistantStorePath = o.AssistantStorePath;
-        Proxy = o.Proxy;
-        Streaming = o.Streaming;
-        _proxyCredential = o.ProxyCredential;
+        _tokenProvider = s.TokenProvider;
+        ApiKeySource = s.ApiKeySource ?? "None";
+        Organization = s.Organization;
+        Project = s.Project;
+        TimeoutSec = s.TimeoutSec ?? DefaultTimeoutSec;
+        MaxRetries = s.MaxRetries ?? DefaultMaxRetries;
+        MaxResponseSizeMB = s.MaxResponseSizeMB ?? DefaultMaxResponseSizeMB;
+        AssistantStorePath = s.AssistantStorePath ?? "";
+        Proxy = s.Proxy;
+        Streaming = s.Streaming ?? true;
+        _proxyCredential = s.ProxyCredential;
         ConnectedAt = DateTimeOffset.Now;
+        OaiHeaderValues.Check(PlainKey(), "The API key");
+        OaiHeaderValues.Check(Organization, "-Organization");
+        OaiHeaderValues.Check(Project, "-Project");
     }
 
     /// <summary>The API root, such as https://api.openai.com/v1.</summary>
@@ -123,7 +127,9 @@ public sealed class OaiSession
         if (_tokenProvider is null) return;
         var current = _token;
         if (current is not null && (current.ExpiresOn is null || current.ExpiresOn - DateTimeOffset.UtcNow > s_tokenSkew)) return;
-        _token = _tokenProvider.GetToken();
+        var token = _tokenProvider.GetToken();
+        OaiHeaderValues.Check(token.Token, "The access token");
+        _token = token;
     }
 
     /// <summary>The shared invoker for this session's proxy setting.</summary>
@@ -151,7 +157,8 @@ public sealed class OaiSession
         if (_apiKey is null || _apiKey.Length == 0) return null;
         if (_plainSecret is not null) return _plainSecret;
         var ptr = Marshal.SecureStringToGlobalAllocUnicode(_apiKey);
-        try { _plainSecret = Marshal.PtrToStringUni(ptr); }
+        // With its length: a NUL inside the key must be seen (and refused), not end the string early.
+        try { _plainSecret = Marshal.PtrToStringUni(ptr, _apiKey.Length); }
         finally { Marshal.ZeroFreeGlobalAllocUnicode(ptr); }
         return _plainSecret;
     }
@@ -179,22 +186,30 @@ internal interface IAccessTokenProvider
     AccessToken GetToken();
 }
 
-/// <summary>Everything a session is made from; OaiSessions.Create fills the gaps from the environment.</summary>
-internal sealed class OaiSessionOptions
+/// <summary>
+/// The one description of a session's settings: what Connect-OaiService or New-OaiSession was given (null means
+/// "not given", filled from the environment by OaiSessions.Create), and, resolved, what OaiSession is built from.
+/// Tests name what they set: <c>OaiSessions.Create(new() { ApiKey = k, BaseUri = u })</c>.
+/// </summary>
+internal sealed record OaiSessionSettings
 {
-    public Uri BaseUri { get; set; } = new(OaiSession.DefaultBaseUri);
-    public OaiProtocol Protocol { get; set; }
-    public OaiAuthentication Authentication { get; set; }
-    public SecureString? ApiKey { get; set; }
-    public IAccessTokenProvider? TokenProvider { get; set; }
-    public string ApiKeySource { get; set; } = "None";
-    public string? Organization { get; set; }
-    public string? Project { get; set; }
-    public int TimeoutSec { get; set; } = OaiSession.DefaultTimeoutSec;
-    public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
-    public int MaxResponseSizeMB { get; set; } = OaiSession.DefaultMaxResponseSizeMB;
-    public string AssistantStorePath { get; set; } = "";
-    public Uri? Proxy { get; set; }
-    public NetworkCredential? ProxyCredential { get; set; }
-    public bool Streaming { get; set; } = true;
+    public SecureString? ApiKey { get; init; }
+
+    /// <summary>Parameter, Environment, SecretVault or TokenProvider; the default depends on where the key came from.</summary>
+    public string? ApiKeySource { get; init; }
+
+    public IAccessTokenProvider? TokenProvider { get; init; }
+    public Uri? BaseUri { get; init; }
+    public Uri? AzureEndpoint { get; init; }
+    public OaiProtocol? Protocol { get; init; }
+    public string? Organization { get; init; }
+    public string? Project { get; init; }
+    public int? TimeoutSec { get; init; }
+    public int? MaxRetries { get; init; }
+    public int? MaxResponseSizeMB { get; init; }
+    public bool AllowInsecureHttp { get; init; }
+    public string? AssistantStorePath { get; init; }
+    public Uri? Proxy { get; init; }
+    public NetworkCredential? ProxyCredential { get; init; }
+    public bool? Streaming { get; init; }
 }

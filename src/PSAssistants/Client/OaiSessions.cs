@@ -4,70 +4,24 @@ using PSAssistants.Protocols.Responses;
 namespace PSAssistants.Client;
 
 /// <summary>
-/// The module's default session. Any cmdlet used before Connect-OaiService builds it from the
-/// environment (OPENAI_API_KEY, OPENAI_BASE_URL, ...), so a runbook with those set needs no Connect call.
+/// Makes sessions: from what Connect-OaiService or New-OaiSession was given, the rest from the environment.
+/// Which session is a runspace's default is kept by Commands/DefaultSessions (a PowerShell notion).
 /// </summary>
 internal static class OaiSessions
 {
-    private static readonly object s_gate = new();
-    private static OaiSession? s_default;
-
-    public static OaiSession GetOrCreateDefault()
-    {
-        lock (s_gate)
-        {
-            return s_default ??= Create(new OaiConnectRequest());
-        }
-    }
-
-    public static void SetDefault(OaiSession? session)
-    {
-        lock (s_gate) s_default = session;
-    }
-
-    /// <summary>The positional form the tests use: an OpenAI-style session (Authorization: Bearer).</summary>
-    public static OaiSession Create(SecureString? apiKey, Uri? baseUri, OaiProtocol? protocol, string? organization,
-        string? project, int? timeoutSec, int? maxRetries, bool allowInsecureHttp, string? assistantStorePath = null) =>
-        Create(new OaiConnectRequest
-        {
-            ApiKey = apiKey,
-            BaseUri = baseUri,
-            Protocol = protocol,
-            Organization = organization,
-            Project = project,
-            TimeoutSec = timeoutSec,
-            MaxRetries = maxRetries,
-            AllowInsecureHttp = allowInsecureHttp,
-            AssistantStorePath = assistantStorePath,
-        });
-
     /// <summary>
     /// Makes a session from what was given, falling back to the environment for what was not.
     /// Refuses plain http to anything but loopback unless asked, because the key would travel in clear.
     /// An Azure endpoint becomes its v1 API root and authenticates with the api-key header or an access token.
     /// </summary>
-    public static OaiSession Create(OaiConnectRequest r)
+    public static OaiSession Create(OaiSessionSettings r)
     {
-        var o = new OaiSessionOptions
-        {
-            Organization = r.Organization ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_ORG_ID")),
-            Project = r.Project ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID")),
-            TimeoutSec = r.TimeoutSec ?? OaiSession.DefaultTimeoutSec,
-            MaxRetries = r.MaxRetries ?? OaiSession.DefaultMaxRetries,
-            MaxResponseSizeMB = r.MaxResponseSizeMB ?? OaiSession.DefaultMaxResponseSizeMB,
-            AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
-            Proxy = r.Proxy,
-            ProxyCredential = r.ProxyCredential,
-            // PSASSISTANTS_STREAMING=off turns streaming off for sessions that do not say.
-            Streaming = r.Streaming ?? !(Environment.GetEnvironmentVariable("PSASSISTANTS_STREAMING") is { } streamingEnv
-                && (streamingEnv.Equals("off", StringComparison.OrdinalIgnoreCase) || streamingEnv == "0" || streamingEnv.Equals("false", StringComparison.OrdinalIgnoreCase))),
-        };
-
-        Uri? baseUri = r.BaseUri;
+        var baseUri = r.BaseUri;
+        var authentication = OaiAuthentication.ApiKey;
         if (r.AzureEndpoint is { } azure)
         {
             baseUri = AzureV1Root(azure);
-            o.Authentication = r.TokenProvider is not null ? OaiAuthentication.AccessToken : OaiAuthentication.AzureApiKey;
+            authentication = OaiAuthentication.AzureApiKey;
         }
         if (baseUri is null)
         {
@@ -76,37 +30,55 @@ internal static class OaiSessions
             if (!Uri.TryCreate(text, UriKind.Absolute, out baseUri))
                 throw new OaiArgumentException($"OPENAI_BASE_URL '{text}' is not an absolute URI.");
         }
+        // A relative URI (-BaseUri api/v1) has no scheme at all: asking for one would throw InvalidOperationException.
+        if (!baseUri.IsAbsoluteUri)
+            throw new OaiArgumentException($"The base URI '{baseUri}' is relative; give the whole API root, such as https://api.openai.com/v1.");
         if (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp)
             throw new OaiArgumentException($"The base URI '{baseUri}' must be http or https.");
         if (baseUri.Scheme == Uri.UriSchemeHttp && !r.AllowInsecureHttp && !OaiSession.IsLoopback(baseUri))
             throw new OaiArgumentException(
                 $"The base URI '{baseUri}' is plain http to a host that is not this machine: the API key would travel unencrypted. Use https, or -AllowInsecureHttp if you mean it.");
-        o.BaseUri = baseUri;
-        o.Protocol = r.Protocol ?? DefaultProtocol(baseUri, isAzure: r.AzureEndpoint is not null);
+        if (r.Proxy is { IsAbsoluteUri: false } proxy)
+            throw new OaiArgumentException($"The proxy '{proxy}' is relative; give its whole address, such as http://proxy.example:8080.");
 
+        var apiKey = r.ApiKey;
+        var source = r.ApiKeySource;
         if (r.TokenProvider is not null)
         {
-            o.Authentication = OaiAuthentication.AccessToken;
-            o.TokenProvider = r.TokenProvider;
-            o.ApiKeySource = "TokenProvider";
+            authentication = OaiAuthentication.AccessToken;
+            apiKey = null;
+            source = "TokenProvider";
         }
-        else if (r.ApiKey is not null)
+        else if (apiKey is not null)
         {
-            o.ApiKey = r.ApiKey;
-            o.ApiKeySource = r.ApiKeySource ?? "Parameter";
+            source ??= "Parameter";
         }
         else
         {
             // Azure resources usually keep their key in AZURE_OPENAI_API_KEY; OPENAI_API_KEY serves both.
             var fromEnv = (r.AzureEndpoint is not null ? NullIfEmpty(Environment.GetEnvironmentVariable("AZURE_OPENAI_API_KEY")) : null)
                 ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"));
-            if (fromEnv is not null)
-            {
-                o.ApiKey = ToSecureString(fromEnv);
-                o.ApiKeySource = "Environment";
-            }
+            apiKey = fromEnv is null ? null : ToSecureString(fromEnv);
+            source = fromEnv is null ? "None" : "Environment";
         }
-        return new OaiSession(o);
+
+        var resolved = r with
+        {
+            BaseUri = baseUri,
+            Protocol = r.Protocol ?? DefaultProtocol(baseUri, isAzure: r.AzureEndpoint is not null),
+            ApiKey = apiKey,
+            ApiKeySource = source,
+            Organization = r.Organization ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_ORG_ID")),
+            Project = r.Project ?? NullIfEmpty(Environment.GetEnvironmentVariable("OPENAI_PROJECT_ID")),
+            TimeoutSec = r.TimeoutSec ?? OaiSession.DefaultTimeoutSec,
+            MaxRetries = r.MaxRetries ?? OaiSession.DefaultMaxRetries,
+            MaxResponseSizeMB = r.MaxResponseSizeMB ?? OaiSession.DefaultMaxResponseSizeMB,
+            AssistantStorePath = string.IsNullOrWhiteSpace(r.AssistantStorePath) ? AssistantStore.DefaultPath() : r.AssistantStorePath,
+            // PSASSISTANTS_STREAMING=off turns streaming off for sessions that do not say.
+            Streaming = r.Streaming ?? !(Environment.GetEnvironmentVariable("PSASSISTANTS_STREAMING") is { } streamingEnv
+                && (streamingEnv.Equals("off", StringComparison.OrdinalIgnoreCase) || streamingEnv == "0" || streamingEnv.Equals("false", StringComparison.OrdinalIgnoreCase))),
+        };
+        return new OaiSession(resolved, authentication);
     }
 
     /// <summary>https://NAME.openai.azure.com (or .../openai/v1) → https://NAME.openai.azure.com/openai/v1.</summary>
@@ -149,25 +121,4 @@ internal static class OaiSessions
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-}
-
-/// <summary>What Connect-OaiService (or the environment) asks for; null means "not given".</summary>
-internal sealed class OaiConnectRequest
-{
-    public SecureString? ApiKey { get; init; }
-    public string? ApiKeySource { get; init; }
-    public IAccessTokenProvider? TokenProvider { get; init; }
-    public Uri? BaseUri { get; init; }
-    public Uri? AzureEndpoint { get; init; }
-    public OaiProtocol? Protocol { get; init; }
-    public string? Organization { get; init; }
-    public string? Project { get; init; }
-    public int? TimeoutSec { get; init; }
-    public int? MaxRetries { get; init; }
-    public int? MaxResponseSizeMB { get; init; }
-    public bool AllowInsecureHttp { get; init; }
-    public string? AssistantStorePath { get; init; }
-    public Uri? Proxy { get; init; }
-    public System.Net.NetworkCredential? ProxyCredential { get; init; }
-    public bool? Streaming { get; init; }
 }

@@ -12,7 +12,11 @@ internal sealed class StaticTokenProvider : IAccessTokenProvider
 {
     private readonly AccessToken _token;
 
-    public StaticTokenProvider(string token) => _token = new AccessToken(token, TokenText.JwtExpiry(token));
+    public StaticTokenProvider(string token)
+    {
+        OaiHeaderValues.Check(token, "-AccessToken"); // refused at connect, not at the first request
+        _token = new AccessToken(token, TokenText.JwtExpiry(token));
+    }
 
     public AccessToken GetToken() => _token;
 }

@@ -36,7 +36,7 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
                 var purpose = Purpose.ToLowerInvariant();
                 try
                 {
-                    WriteObject(AwaitTransfer((ct, progress) => files.UploadAsync(path, purpose, null, progress, ct),
+                    Emit(AwaitTransfer((ct, progress) => files.UploadAsync(path, purpose, null, progress, ct),
                         $"Uploading {file.Name}", file.Length));
                 }
                 catch (Client.OaiApiException ex)

@@ -89,7 +89,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
                         WriteError(new ErrorRecord(
                             new TimeoutException($"File {file.Id} of vector store {file.VectorStoreId} was still '{file.Status}' after {TimeoutSec} s; the server goes on indexing it."),
                             "OaiVectorStoreFileWaitTimeout", ErrorCategory.OperationTimeout, file));
-                        WriteObject(file);
+                        Emit(file);
                     }
                     _pending.Clear();
                     return;
@@ -141,6 +141,6 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
                 new InvalidOperationException($"File {file.Id} of vector store {file.VectorStoreId} was not indexed ('{file.Status}'){why}"),
                 "OaiVectorStoreFileFailed", ErrorCategory.InvalidResult, file));
         }
-        WriteObject(file);
+        Emit(file);
     }
 }

@@ -8,5 +8,5 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(void))]
 public sealed class DisconnectOaiServiceCommand : OaiCmdlet
 {
-    protected override void ProcessItem() => OaiSessions.SetDefault(null);
+    protected override void ProcessItem() => DefaultSessions.SetDefault(null);
 }

@@ -15,7 +15,7 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
 {
     private readonly List<OaiAssistant> _assistants = new();
 
-    /// <summary>An assistant object or id.</summary>
+    /// <summary>An assistant object, id, or name (of exactly one assistant of the session).</summary>
     // Not positional, so that `$assistant | Export-OaiAssistant ./tutor.json` binds the path.
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(AssistantIdCompleter))]
@@ -41,9 +41,9 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
             _assistants.Add(a);
             return;
         }
-        var id = InputResolver.AssistantId(Assistant);
+        var (id, found) = ResolveAssistant(Assistant);
         var adapter = Adapter;
-        _assistants.Add(Await(ct => adapter.GetAssistantAsync(id, ct)));
+        _assistants.Add(found ?? Await(ct => adapter.GetAssistantAsync(id, ct)));
     }
 
     protected override void EndProcessing()

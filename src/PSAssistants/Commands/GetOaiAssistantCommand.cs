@@ -51,7 +51,7 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
             {
                 try
                 {
-                    var id = InputResolver.AssistantId(item);
+                    var id = AssistantIdOf(item);
                     Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
                 }
                 catch (Client.OaiApiException ex)

@@ -54,7 +54,7 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
             ForEachItem(Id, item =>
             {
                 var id = FileIdOf(item);
-                WriteObject(Await(ct => files.GetFileAsync(id, ct)));
+                Emit(Await(ct => files.GetFileAsync(id, ct)));
             });
             return;
         }

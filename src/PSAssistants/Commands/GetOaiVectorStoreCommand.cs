@@ -47,7 +47,7 @@ public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
             ForEachItem(Id, item =>
             {
                 var id = VectorStoreIdOf(item);
-                WriteObject(Await(ct => files.GetVectorStoreAsync(id, ct)));
+                Emit(Await(ct => files.GetVectorStoreAsync(id, ct)));
             });
             return;
         }

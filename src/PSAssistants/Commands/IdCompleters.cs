@@ -18,7 +18,7 @@ internal static class RecentIds
     {
         switch (item)
         {
-            case OaiAssistant a: Add("assistant", a.Id, a.Name ?? a.Model); break;
+            case OaiAssistant a: Add("assistant", a.Id, a.Name ?? ""); break;
             case OaiThread t: Add("thread", t.Id, t.CreatedAt.ToString("u")); break;
             case OaiRun r: Add("run", r.Id, r.Status); Add("thread", r.ThreadId, "thread of run"); break;
         }
@@ -65,9 +65,53 @@ public abstract class RecentIdCompleter : IArgumentCompleter
             .Select(e => new CompletionResult(e.Id, e.Id, CompletionResultType.ParameterValue, string.IsNullOrEmpty(e.Label) ? e.Id : e.Label));
 }
 
-public sealed class AssistantIdCompleter : RecentIdCompleter
+/// <summary>
+/// Completes assistants by id or by name: those seen in the session, and on the Responses protocol every
+/// assistant of the local store (a file read; the server's list of Assistants v2 is not fetched while typing).
+/// A name completes to itself, quoted when needed, since -Assistant takes names too.
+/// </summary>
+public sealed class AssistantIdCompleter : IArgumentCompleter
 {
-    public AssistantIdCompleter() : base("assistant") { }
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        var known = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (id, label) in RecentIds.Of("assistant")) known.TryAdd(id, label);
+        foreach (var a in StoredAssistants(fakeBoundParameters)) known.TryAdd(a.Id, a.Name ?? "");
+
+        var results = new List<CompletionResult>();
+        foreach (var (id, name) in known)
+        {
+            if (id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                results.Add(new CompletionResult(id, id, CompletionResultType.ParameterValue, string.IsNullOrEmpty(name) ? id : $"{name} ({id})"));
+        }
+        foreach (var (id, name) in known)
+        {
+            if (string.IsNullOrEmpty(name) || !name.StartsWith(word, StringComparison.OrdinalIgnoreCase) || OaiApiCmdlet.IsAssistantId(name)) continue;
+            var text = "'" + CodeGeneration.EscapeSingleQuotedStringContent(name) + "'";
+            if (results.Any(r => r.CompletionText == text)) continue;
+            results.Add(new CompletionResult(text, name, CompletionResultType.ParameterValue, $"{name} ({id})"));
+        }
+        return results;
+    }
+
+    private static IEnumerable<OaiAssistant> StoredAssistants(IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var session = InputResolver.Unwrap(fakeBoundParameters?["Session"]) as OaiSession ?? Client.OaiSessions.GetOrCreateDefault();
+            if (session.Protocol != OaiProtocol.Responses) return Array.Empty<OaiAssistant>();
+            var list = new List<OaiAssistant>();
+            var e = session.Adapter.ListAssistantsAsync(new Protocols.ListOptions { Order = "desc" }, CancellationToken.None).GetAsyncEnumerator();
+            while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) list.Add(e.Current);
+            return list;
+        }
+        catch (Exception ex) when (ex is Client.OaiApiException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return Array.Empty<OaiAssistant>(); // completion must never fail the prompt
+        }
+    }
 }
 
 public sealed class ThreadIdCompleter : RecentIdCompleter

@@ -52,7 +52,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
         var files = Files;
         try
         {
-            WriteObject(Await(ct => files.CreateVectorStoreAsync(Name, ids, metadata, ct)));
+            Emit(Await(ct => files.CreateVectorStoreAsync(Name, ids, metadata, ct)));
         }
         catch (Client.OaiApiException ex)
         {

@@ -27,19 +27,64 @@ public abstract partial class OaiApiCmdlet : OaiCmdlet
     /// <summary>An Entra token from a scriptblock can only be fetched here, on the pipeline thread.</summary>
     private protected override void BeforeOperation() => CurrentSession.RefreshAccessToken();
 
-    /// <summary>The session in effect: -Session, else the default one (built from the environment if needed).</summary>
+    /// <summary>The session this pipeline input resolved to; forgotten when the next input arrives.</summary>
+    private OaiSession? _resolved;
+
+    private protected override void BeginItem() => _resolved = null;
+
+    private protected override OaiSession? MakingSession => _resolved;
+
+    /// <summary>
+    /// The session in effect: -Session; else the one the objects given to this cmdlet remember (a thread piped to
+    /// Add-OaiMessage goes back to the server that made it); else this runspace's default, built from the
+    /// environment if needed.
+    /// </summary>
     protected OaiSession CurrentSession
     {
         get
         {
-            var session = Session ?? OaiSessions.GetOrCreateDefault();
+            if (_resolved is { } known) return known;
+            var session = Session ?? RememberedSession() ?? DefaultSessions.GetOrCreateDefault();
             if (!session.HasApiKey && !OaiSession.IsLoopback(session.BaseUri))
             {
                 ThrowTerminatingError(new ErrorRecord(
                     new InvalidOperationException("No API key: set $env:OPENAI_API_KEY or run Connect-OaiService -ApiKey."),
                     "OaiApiKeyMissing", ErrorCategory.AuthenticationError, session.BaseUri));
             }
-            return session;
+            return _resolved = session;
+        }
+    }
+
+    /// <summary>
+    /// The session remembered by the module's objects among this call's parameters (pipeline input included, and
+    /// one level into arrays). Objects of two sessions on different servers cannot both be right: that is refused
+    /// rather than guessed; two sessions of one server (a reconnect in between) go to the first one found.
+    /// </summary>
+    private OaiSession? RememberedSession()
+    {
+        OaiSession? found = null;
+        foreach (var value in MyInvocation.BoundParameters.Values)
+        {
+            switch (InputResolver.Unwrap(value))
+            {
+                case OaiObject o:
+                    Consider(o.Session, ref found);
+                    break;
+                case object[] list:
+                    foreach (var item in list)
+                        if (InputResolver.Unwrap(item) is OaiObject element) Consider(element.Session, ref found);
+                    break;
+            }
+        }
+        return found;
+
+        static void Consider(OaiSession? session, ref OaiSession? found)
+        {
+            if (session is null || ReferenceEquals(session, found)) return;
+            if (found is null) { found = session; return; }
+            if (found.BaseUri != session.BaseUri || found.Protocol != session.Protocol)
+                throw new OaiArgumentException(
+                    $"The objects given come from two sessions ({found} and {session}): give -Session to say which to use.");
         }
     }
 

@@ -59,6 +59,14 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     {
     }
 
+    /// <summary>Runs on the pipeline thread when a new pipeline input arrives, before ProcessItem.</summary>
+    private protected virtual void BeginItem()
+    {
+    }
+
+    /// <summary>The session the objects this cmdlet writes were made with, if any (see OaiObject).</summary>
+    private protected virtual OaiSession? MakingSession => null;
+
     /// <summary>How often this cmdlet's requests are retried, when it overrides the session's setting.</summary>
     private protected virtual int? CallMaxRetries => null;
 
@@ -74,6 +82,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     {
         try
         {
+            BeginItem();
             ProcessItem();
         }
         catch (OaiApiException ex)
@@ -119,9 +128,13 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     protected void Await(Func<CancellationToken, Task> operation) =>
         Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
 
-    /// <summary>Writes an object and remembers its ids for tab completion.</summary>
+    /// <summary>
+    /// Writes an object, remembers its ids for tab completion and, for the module's own objects, the session that
+    /// made them. Every cmdlet writes through here rather than WriteObject, so a new OaiObject type needs nothing more.
+    /// </summary>
     protected void Emit(object? item)
     {
+        if (item is OaiObject o && MakingSession is { } session) o.Remember(session);
         RecentIds.Seen(item);
         WriteObject(item);
     }
@@ -181,6 +194,8 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         {
             OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
             OaiErrorKind.AssistantStoreInvalid => ("OaiAssistantStoreInvalid", ErrorCategory.InvalidData),
+            OaiErrorKind.AssistantNameNotFound => ("OaiAssistantNameNotFound", ErrorCategory.ObjectNotFound),
+            OaiErrorKind.AssistantNameAmbiguous => ("OaiAssistantNameAmbiguous", ErrorCategory.InvalidArgument),
             OaiErrorKind.InvalidRequest => ("OaiInvalidRequest", ErrorCategory.InvalidArgument),
             OaiErrorKind.Authentication => ("OaiAuthenticationFailed", ErrorCategory.AuthenticationError),
             OaiErrorKind.PermissionDenied => ("OaiPermissionDenied", ErrorCategory.PermissionDenied),
@@ -192,6 +207,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
             OaiErrorKind.Connection => ("OaiConnectionFailed", ErrorCategory.ConnectionError),
             OaiErrorKind.Protocol => ("OaiProtocolError", ErrorCategory.ProtocolError),
             OaiErrorKind.NotSupported => ("OaiNotSupported", ErrorCategory.NotImplemented),
+            OaiErrorKind.RedirectRefused => ("OaiRedirectRefused", ErrorCategory.SecurityError),
             _ => ("OaiError", ErrorCategory.NotSpecified),
         };
         var record = new ErrorRecord(ex, id, category, target);

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>Deletes files; the server also removes them from every vector store.</summary>
-[Cmdlet(VerbsCommon.Remove, "OaiFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "OaiFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveOaiFileCommand : OaiFileCmdlet
 {

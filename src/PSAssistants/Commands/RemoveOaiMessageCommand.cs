@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>Deletes a message from its thread.</summary>
-[Cmdlet(VerbsCommon.Remove, "OaiMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
+[Cmdlet(VerbsCommon.Remove, "OaiMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(void))]
 public sealed class RemoveOaiMessageCommand : MessageTargetCmdlet
 {

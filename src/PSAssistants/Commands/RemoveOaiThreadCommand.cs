@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>Deletes a thread and its messages.</summary>
-[Cmdlet(VerbsCommon.Remove, "OaiThread", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "OaiThread", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveOaiThreadCommand : OaiApiCmdlet
 {

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace PSAssistants.Commands;
 
 /// <summary>Deletes vector stores. Their files stay (Remove-OaiFile deletes those).</summary>
-[Cmdlet(VerbsCommon.Remove, "OaiVectorStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "OaiVectorStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(void))]
 public sealed class RemoveOaiVectorStoreCommand : OaiFileCmdlet
 {

@@ -9,7 +9,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiAssistant))]
 public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
 {
-    /// <summary>An assistant object or id.</summary>
+    /// <summary>An assistant object, id, or name (of exactly one assistant of the session).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("Id", "AssistantId")]
@@ -26,7 +26,7 @@ public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
 
     protected override void ProcessItem()
     {
-        var id = InputResolver.AssistantId(Assistant);
+        var id = AssistantIdOf(Assistant);
         var tools = DefinedTools();
         var options = new AssistantUpdateOptions
         {

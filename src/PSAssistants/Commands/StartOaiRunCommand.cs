@@ -27,7 +27,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Message { get; set; } = Array.Empty<string>();
 
-    /// <summary>An assistant object or id.</summary>
+    /// <summary>An assistant object, id, or name (of exactly one assistant of the session).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(AssistantIdCompleter))]
     [Alias("AssistantId")]
@@ -80,10 +80,10 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;
-        var assistant = InputResolver.Unwrap(Assistant) as OaiAssistant;
+        var (assistantId, assistant) = ResolveAssistant(Assistant);
         var options = new RunCreateOptions
         {
-            AssistantId = InputResolver.AssistantId(Assistant),
+            AssistantId = assistantId,
             Assistant = assistant,
             Model = Model,
             Instructions = Instructions,

@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>An assistant: a model with instructions and tools. On Responses it is kept on the client.</summary>
-public sealed class OaiAssistant
+public sealed class OaiAssistant : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string? Name { get; internal set; }
@@ -30,7 +30,7 @@ public sealed class OaiAssistant
 }
 
 /// <summary>A tool an assistant may use: code_interpreter, file_search or a function.</summary>
-public sealed class OaiTool
+public sealed class OaiTool : OaiObject
 {
     public OaiTool(string type) => Type = type;
 

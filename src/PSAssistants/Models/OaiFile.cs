@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>A file uploaded to the API (the reference's OpenAIFile), the same on both protocols.</summary>
-public sealed class OaiFile
+public sealed class OaiFile : OaiObject
 {
     /// <summary>The file's id, such as file-abc123.</summary>
     public string Id { get; internal set; } = "";

@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>A message of a thread. <see cref="Text"/> joins all its text parts.</summary>
-public sealed class OaiMessage
+public sealed class OaiMessage : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string ThreadId { get; internal set; } = "";
@@ -36,6 +36,8 @@ public sealed class OaiMessage
 
     public override string ToString() => Text;
 
+    private protected override IEnumerable<OaiObject?> Parts => Content;
+
     internal static string JoinText(IEnumerable<OaiMessageContent> parts) =>
         string.Join("\n", parts.Where(p => p.Text is not null).Select(p => p.Text));
 }
@@ -54,7 +56,7 @@ public sealed class OaiMessageContentList : System.Collections.ObjectModel.ReadO
 }
 
 /// <summary>One part of a message's content: text, an image file, an image URL or a refusal.</summary>
-public sealed class OaiMessageContent
+public sealed class OaiMessageContent : OaiObject
 {
     public OaiMessageContent(string type) => Type = type;
 
@@ -76,10 +78,12 @@ public sealed class OaiMessageContent
     public IReadOnlyList<OaiMessageAnnotation> Annotations { get; init; } = Array.Empty<OaiMessageAnnotation>();
 
     public override string ToString() => Text ?? Refusal ?? FileId ?? ImageUrl ?? Type;
+
+    private protected override IEnumerable<OaiObject?> Parts => Annotations;
 }
 
 /// <summary>An annotation of a text part: a file citation, a file path, a container file citation or a URL citation.</summary>
-public sealed class OaiMessageAnnotation
+public sealed class OaiMessageAnnotation : OaiObject
 {
     public OaiMessageAnnotation(string type) => Type = type;
 

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.ObjectModel;
+using System.Globalization;
 using PSAssistants.Client;
 
 namespace PSAssistants;
@@ -33,8 +34,8 @@ internal static class OaiMetadata
         var result = new Dictionary<string, string>(table.Count, StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)
         {
-            var key = entry.Key?.ToString() ?? "";
-            var value = entry.Value?.ToString() ?? "";
+            var key = Scalar(entry.Key, "key", null);
+            var value = Scalar(entry.Value, "value", key);
             if (key.Length == 0 || key.Length > MaxKeyLength)
                 throw new OaiArgumentException($"Metadata key '{key}' must be 1 to {MaxKeyLength} characters long.");
             if (value.Length > MaxValueLength)
@@ -43,6 +44,39 @@ internal static class OaiMetadata
         }
         return result;
     }
+
+    /// <summary>
+    /// A key or value as the text the API stores. Only a single value (text, a number, a switch, a date, an enum
+    /// or a GUID) has one: a hashtable, list or object would reach the server as its type name
+    /// ("System.Collections.Hashtable"), so it is refused. Numbers and dates are written the same on every culture.
+    /// </summary>
+    private static string Scalar(object? raw, string what, string? key)
+    {
+        var value = Unwrapped(raw);
+        return value switch
+        {
+            null => "",
+            string s => s,
+            char or bool or Enum or Guid or Uri => value.ToString() ?? "",
+            DateTime d => d.ToString("o", CultureInfo.InvariantCulture),
+            DateTimeOffset d => d.ToString("o", CultureInfo.InvariantCulture),
+            IFormattable f when value.GetType().IsPrimitive || value is decimal or System.Numerics.BigInteger =>
+                f.ToString(null, CultureInfo.InvariantCulture),
+            _ => throw new OaiArgumentException(key is null
+                ? $"A metadata key is a {value.GetType().Name}; keys must be text."
+                : $"The metadata value of '{key}' is a {value.GetType().Name}; values must be text or a single number, switch or date (the API stores strings)."),
+        };
+    }
+
+    /// <summary>
+    /// The value inside a PowerShell wrapper. Kept apart and not inlined so that code with no PowerShell loaded
+    /// (the xunit tests) never needs System.Management.Automation for plain values.
+    /// </summary>
+    private static object? Unwrapped(object? raw) =>
+        raw?.GetType().FullName == "System.Management.Automation.PSObject" ? BaseOf(raw) : raw;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static object? BaseOf(object raw) => raw is System.Management.Automation.PSObject pso ? pso.BaseObject : raw;
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>One run of an assistant on a thread (on Responses, a background response).</summary>
-public sealed class OaiRun
+public sealed class OaiRun : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string ThreadId { get; internal set; } = "";
@@ -42,10 +42,12 @@ public sealed class OaiRun
 
     public override string ToString() => Id;
 
+    private protected override IEnumerable<OaiObject?> Parts => [RequiredAction];
+
     internal static bool IsTerminalStatus(string status) => OaiRunStatus.IsTerminal(status);
 }
 
-public sealed class OaiRunError
+public sealed class OaiRunError : OaiObject
 {
     public string? Code { get; internal set; }
     public string? Message { get; internal set; }
@@ -53,7 +55,7 @@ public sealed class OaiRunError
     public override string ToString() => Code is null ? Message ?? "" : $"{Code}: {Message}";
 }
 
-public sealed class OaiUsage
+public sealed class OaiUsage : OaiObject
 {
     public long PromptTokens { get; internal set; }
     public long CompletionTokens { get; internal set; }
@@ -63,13 +65,15 @@ public sealed class OaiUsage
 }
 
 /// <summary>What a run waits for in requires_action: tool calls to answer.</summary>
-public sealed class OaiRequiredAction
+public sealed class OaiRequiredAction : OaiObject
 {
     public string Type { get; internal set; } = "submit_tool_outputs";
     public IReadOnlyList<OaiToolCall> ToolCalls { get; internal set; } = Array.Empty<OaiToolCall>();
+
+    private protected override IEnumerable<OaiObject?> Parts => ToolCalls;
 }
 
-public sealed class OaiToolCall
+public sealed class OaiToolCall : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string Type { get; internal set; } = OaiToolType.Function;
@@ -85,7 +89,7 @@ public sealed class OaiToolCall
 }
 
 /// <summary>One step of a run: a message it wrote (message_creation) or tool calls it made (tool_calls).</summary>
-public sealed class OaiRunStep
+public sealed class OaiRunStep : OaiObject
 {
     public string Id { get; internal set; } = "";
     public string RunId { get; internal set; } = "";
@@ -103,4 +107,6 @@ public sealed class OaiRunStep
     public DateTimeOffset? CompletedAt { get; internal set; }
 
     public override string ToString() => Id;
+
+    private protected override IEnumerable<OaiObject?> Parts => ToolCalls;
 }

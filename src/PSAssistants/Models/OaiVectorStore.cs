@@ -1,7 +1,7 @@
 namespace PSAssistants;
 
 /// <summary>A vector store: files chunked and indexed for the file_search tool. The same on both protocols.</summary>
-public sealed class OaiVectorStore
+public sealed class OaiVectorStore : OaiObject
 {
     /// <summary>The vector store's id, such as vs_abc123.</summary>
     public string Id { get; internal set; } = "";
@@ -33,7 +33,7 @@ public sealed class OaiVectorStore
 }
 
 /// <summary>The number of a vector store's files in each indexing state.</summary>
-public sealed class OaiVectorStoreFileCounts
+public sealed class OaiVectorStoreFileCounts : OaiObject
 {
     public long InProgress { get; internal set; }
     public long Completed { get; internal set; }
@@ -45,7 +45,7 @@ public sealed class OaiVectorStoreFileCounts
 }
 
 /// <summary>A file of a vector store: the link between a file and a store, with its indexing status.</summary>
-public sealed class OaiVectorStoreFile
+public sealed class OaiVectorStoreFile : OaiObject
 {
     /// <summary>The file's id (the same id as the OaiFile).</summary>
     public string Id { get; internal set; } = "";
@@ -68,7 +68,7 @@ public sealed class OaiVectorStoreFile
 }
 
 /// <summary>The error of a vector store file whose indexing failed.</summary>
-public sealed class OaiVectorStoreFileError
+public sealed class OaiVectorStoreFileError : OaiObject
 {
     public string? Code { get; internal set; }
     public string? Message { get; internal set; }
