@@ -6,10 +6,10 @@ namespace PSAssistants.Client;
 /// </summary>
 internal static class OaiHeaderValues
 {
-    /// <summary>Throws ArgumentException (OaiInvalidArgument) when <paramref name="value"/> holds CR, LF or NUL; never shows the value.</summary>
+    /// <summary>Throws OaiArgumentException (OaiInvalidArgument) when <paramref name="value"/> holds CR, LF or NUL; never shows the value.</summary>
     public static void Check(string? value, string what)
     {
         if (value is not null && value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
-            throw new ArgumentException($"{what} holds a line break or NUL character, which would change the request's headers; it is refused.");
+            throw new OaiArgumentException($"{what} holds a line break or NUL character, which would change the request's headers; it is refused.");
     }
 }
