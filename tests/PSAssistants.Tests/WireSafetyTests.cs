@@ -18,7 +18,7 @@ public class WireSafetyTests
 {
     private const string AzureKey = "azure-key-0123456789";
 
-    private static OaiSession Azure(Uri server, int maxRetries = 0, int? maxResponseMB = null) => OaiSessions.Create(new OaiConnectRequest
+    private static OaiSession Azure(Uri server, int maxRetries = 0, int? maxResponseMB = null) => OaiSessions.Create(new OaiSessionSettings
     {
         ApiKey = OaiSessions.ToSecureString(AzureKey),
         AzureEndpoint = server,
@@ -236,7 +236,7 @@ public class WireSafetyTests
     public Task An_entra_token_echoed_as_json_escapes_is_redacted()
     {
         const string token = "eyJ0eXAi.entra-token.sig";
-        var session = OaiSessions.Create(new OaiConnectRequest
+        var session = OaiSessions.Create(new OaiSessionSettings
         {
             AzureEndpoint = new Uri("http://127.0.0.1:9"),
             TokenProvider = new StaticTokenProvider(token),
@@ -258,7 +258,7 @@ public class WireSafetyTests
     [InlineData("sk-a\0b")]
     public void A_key_with_a_line_break_or_NUL_is_refused_when_the_session_is_made(string key)
     {
-        var ex = Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiConnectRequest
+        var ex = Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
         {
             ApiKey = OaiSessions.ToSecureString(key),
             BaseUri = T.Base,
@@ -270,9 +270,9 @@ public class WireSafetyTests
     [Fact]
     public void Organization_project_and_a_fixed_token_with_a_line_break_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiConnectRequest
+        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
             { ApiKey = OaiSessions.ToSecureString(T.Key), BaseUri = T.Base, Organization = "org\r\nX: 1", AssistantStorePath = T.UnusedStorePath }));
-        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiConnectRequest
+        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
             { ApiKey = OaiSessions.ToSecureString(T.Key), BaseUri = T.Base, Project = "proj\nX: 1", AssistantStorePath = T.UnusedStorePath }));
         Assert.Throws<ArgumentException>(() => new StaticTokenProvider("tok\r\nX: 1"));
     }

@@ -100,7 +100,7 @@ public sealed class AssistantIdCompleter : IArgumentCompleter
     {
         try
         {
-            var session = InputResolver.Unwrap(fakeBoundParameters?["Session"]) as OaiSession ?? Client.OaiSessions.GetOrCreateDefault();
+            var session = InputResolver.Unwrap(fakeBoundParameters?["Session"]) as OaiSession ?? DefaultSessions.GetOrCreateDefault();
             if (session.Protocol != OaiProtocol.Responses) return Array.Empty<OaiAssistant>();
             var list = new List<OaiAssistant>();
             var e = session.Adapter.ListAssistantsAsync(new Protocols.ListOptions { Order = "desc" }, CancellationToken.None).GetAsyncEnumerator();
