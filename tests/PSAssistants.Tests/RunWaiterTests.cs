@@ -56,7 +56,7 @@ public class RunWaiterTests
         var runs = new FakeRuns();
         runs.Polls.Enqueue(Run(OaiRunStatus.InProgress));
         runs.Polls.Enqueue(Run(OaiRunStatus.Completed));
-        var host = new FakeHost { Streaming = false };
+        var host = new FakeWaitHost { Streaming = false };
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -73,7 +73,7 @@ public class RunWaiterTests
         {
             Started = Stream(new[] { Updated(Run(OaiRunStatus.InProgress)), Text("Hello"), new RunEvent(RunEventKind.MessageDone, MessageId: "msg_1"), Updated(Run(OaiRunStatus.Completed)) }),
         };
-        var host = new FakeHost();
+        var host = new FakeWaitHost();
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions { Print = true }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -92,7 +92,7 @@ public class RunWaiterTests
         runs.Resumes.Enqueue(Stream(new[] { Text("lo", 3), Updated(Run(OaiRunStatus.Completed), 4) }));
         runs.Polls.Enqueue(Run(OaiRunStatus.Completed));
         runs.Messages.Add(new OaiMessage { Id = "msg_1", ThreadId = "thread_1", Role = "assistant", Text = "Hello" });
-        var host = new FakeHost();
+        var host = new FakeWaitHost();
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions { Print = true }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -115,7 +115,7 @@ public class RunWaiterTests
                 return Task.FromResult(Stream(new[] { Updated(Run(OaiRunStatus.Completed)) }));
             }),
         };
-        var host = new FakeHost();
+        var host = new FakeWaitHost();
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -130,7 +130,7 @@ public class RunWaiterTests
         var reopened = 0;
         RunStart Broken() => Stream(Array.Empty<RunEvent>(), breakOff: true, reopen: _ => { reopened++; return Task.FromResult(Broken()); });
         var runs = new FakeRuns { Started = Broken() };
-        var host = new FakeHost { MaxRetries = 2 };
+        var host = new FakeWaitHost { MaxRetries = 2 };
 
         var ex = Assert.Throws<OaiApiException>(() =>
             new RunWaiter(runs.Adapter, host, new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" }));
@@ -149,7 +149,7 @@ public class RunWaiterTests
             Submitted = Stream(new[] { Updated(Run(OaiRunStatus.InProgress)), Updated(Run(OaiRunStatus.Completed)) }),
         };
         var tools = new FakeTools();
-        var host = new FakeHost();
+        var host = new FakeWaitHost();
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions { Tools = tools }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -166,7 +166,7 @@ public class RunWaiterTests
         var call = new OaiToolCall { Id = "call_1", Name = "Get-Date" };
         var runs = new FakeRuns { Started = Stream(new[] { Updated(Run(OaiRunStatus.RequiresAction, "run_1", call)) }) };
 
-        var result = new RunWaiter(runs.Adapter, new FakeHost(), new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
         Assert.Equal(OaiRunStatus.RequiresAction, result.Run.Status);
         Assert.Equal(new[] { "StartRunStream" }, runs.Calls);
@@ -176,7 +176,7 @@ public class RunWaiterTests
     public void A_wait_that_runs_out_of_time_returns_the_run_as_last_seen()
     {
         var runs = new FakeRuns { PollForever = Run(OaiRunStatus.InProgress) };
-        var host = new FakeHost { Streaming = false };
+        var host = new FakeWaitHost { Streaming = false };
 
         var result = new RunWaiter(runs.Adapter, host, new WaitOptions { TimeoutSec = 1 }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
 
@@ -189,7 +189,7 @@ public class RunWaiterTests
     public void Polls_that_keep_failing_end_the_wait_with_the_last_error()
     {
         var runs = new FakeRuns { PollError = new OaiApiException(OaiErrorKind.Server, "boom") { StatusCode = 500 } };
-        var host = new FakeHost { Streaming = false };
+        var host = new FakeWaitHost { Streaming = false };
 
         var ex = Assert.Throws<OaiApiException>(() =>
             new RunWaiter(runs.Adapter, host, new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" }));
@@ -204,7 +204,7 @@ public class RunWaiterTests
     [InlineData(false)]
     public void Ctrl_C_cancels_the_run_on_the_server_unless_told_not_to(bool cancelOnStop)
     {
-        var host = new FakeHost { Streaming = false };
+        var host = new FakeWaitHost { Streaming = false };
         var runs = new FakeRuns { PollForever = Run(OaiRunStatus.InProgress), OnPoll = host.Stop };
 
         Assert.ThrowsAny<OperationCanceledException>(() =>
@@ -218,37 +218,10 @@ public class RunWaiterTests
     {
         var runs = new FakeRuns();
 
-        var result = new RunWaiter(runs.Adapter, new FakeHost(), new WaitOptions(), Fast).FollowExisting(Run(OaiRunStatus.Completed));
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions(), Fast).FollowExisting(Run(OaiRunStatus.Completed));
 
         Assert.Equal(OaiRunStatus.Completed, result.Run.Status);
         Assert.Empty(runs.Calls);
-    }
-
-    /// <summary>The host a cmdlet would be: Await blocks on the task; the streams are recorded.</summary>
-    private sealed class FakeHost : IWaitHost
-    {
-        private readonly CancellationTokenSource _stop = new();
-
-        public CancellationToken StopToken => _stop.Token;
-        public bool Streaming { get; init; } = true;
-        public int MaxRetries { get; init; } = 2;
-        public string Printed { get; private set; } = "";
-        public List<string> Verbose { get; } = new();
-        public bool ProgressCompleted { get; private set; }
-
-        public void Stop() => _stop.Cancel();
-
-        public T Await<T>(Func<CancellationToken, Task<T>> operation) => operation(_stop.Token).GetAwaiter().GetResult();
-
-        public void WriteVerbose(string text) => Verbose.Add(text);
-
-        public void WriteHostText(string text) => Printed += text;
-
-        public void ShowProgress(OaiRun run, TimeSpan elapsed)
-        {
-        }
-
-        public void CompleteProgress() => ProgressCompleted = true;
     }
 
     private sealed class FakeTools : IToolAnswerer
@@ -364,4 +337,31 @@ public class RunWaiterTests
             }
         }
     }
+}
+
+/// <summary>The host a cmdlet would be: Await blocks on the task; the streams are recorded.</summary>
+internal sealed class FakeWaitHost : IWaitHost
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public CancellationToken StopToken => _stop.Token;
+    public bool Streaming { get; init; } = true;
+    public int MaxRetries { get; init; } = 2;
+    public string Printed { get; private set; } = "";
+    public List<string> Verbose { get; } = new();
+    public bool ProgressCompleted { get; private set; }
+
+    public void Stop() => _stop.Cancel();
+
+    public T Await<T>(Func<CancellationToken, Task<T>> operation) => operation(_stop.Token).GetAwaiter().GetResult();
+
+    public void WriteVerbose(string text) => Verbose.Add(text);
+
+    public void WriteHostText(string text) => Printed += text;
+
+    public void ShowProgress(OaiRun run, TimeSpan elapsed)
+    {
+    }
+
+    public void CompleteProgress() => ProgressCompleted = true;
 }

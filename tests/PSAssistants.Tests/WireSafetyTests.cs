@@ -258,7 +258,7 @@ public class WireSafetyTests
     [InlineData("sk-a\0b")]
     public void A_key_with_a_line_break_or_NUL_is_refused_when_the_session_is_made(string key)
     {
-        var ex = Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
+        var ex = Assert.Throws<OaiArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
         {
             ApiKey = OaiSessions.ToSecureString(key),
             BaseUri = T.Base,
@@ -270,11 +270,11 @@ public class WireSafetyTests
     [Fact]
     public void Organization_project_and_a_fixed_token_with_a_line_break_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
+        Assert.Throws<OaiArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
             { ApiKey = OaiSessions.ToSecureString(T.Key), BaseUri = T.Base, Organization = "org\r\nX: 1", AssistantStorePath = T.UnusedStorePath }));
-        Assert.Throws<ArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
+        Assert.Throws<OaiArgumentException>(() => OaiSessions.Create(new OaiSessionSettings
             { ApiKey = OaiSessions.ToSecureString(T.Key), BaseUri = T.Base, Project = "proj\nX: 1", AssistantStorePath = T.UnusedStorePath }));
-        Assert.Throws<ArgumentException>(() => new StaticTokenProvider("tok\r\nX: 1"));
+        Assert.Throws<OaiArgumentException>(() => new StaticTokenProvider("tok\r\nX: 1"));
     }
 
     #endregion

@@ -64,7 +64,7 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
         $err[0].FullyQualifiedErrorId | Should -Be "$ErrorId,PSAssistants.Commands.StartOaiRunCommand"
         "$($err[0].CategoryInfo.Category)" | Should -Be $Category
         $err[0].Exception.Message | Should -BeLike "$Says*"
-        (Get-Requests POST $RunPath).Count | Should -Be 0
+        @(Get-Requests POST $RunPath).Count | Should -Be 0
     }
 
     It 'takes a name on Get-, Set-, Export- and Remove-OaiAssistant' {
