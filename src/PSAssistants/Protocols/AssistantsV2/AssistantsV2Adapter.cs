@@ -80,21 +80,63 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         return Map(await _client.PostAsync("/assistants/" + OaiId.Check(assistantId, "assistant"), body, J.ModifyAssistantRequest, J.AssistantObject, ct).ConfigureAwait(false));
     }
 
-    /// <summary>The server gives the imported definition a new id.</summary>
-    public Task<OaiAssistant> ImportAssistantAsync(OaiAssistant a, bool replace, CancellationToken ct) =>
-        CreateAssistantAsync(new AssistantCreateOptions
+    /// <summary>Metadata key that marks an assistant made by Import-OaiAssistant with the definition it was made from.</summary>
+    internal const string ImportMarkKey = "psassistants_import";
+
+    /// <summary>
+    /// The server gives an imported definition a new id, once: the assistant made from it carries the mark
+    /// psassistants_import = the definition's id (or the mark it already had, when it was itself imported), so
+    /// importing it again finds that assistant (the newest, should there be several) and updates it to match,
+    /// rather than leaving one more assistant behind per import.
+    /// </summary>
+    public async Task<OaiAssistant> ImportAssistantAsync(OaiAssistant a, bool replace, CancellationToken ct)
+    {
+        if (a.PromptId is not null)
+            throw new OaiApiException(OaiErrorKind.NotSupported,
+                $"Assistant '{a.Name ?? a.Id}' uses a stored prompt (prompt_id), a Responses feature the Assistants protocol does not have.");
+        var source = a.Metadata.TryGetValue(ImportMarkKey, out var mark) && mark.Length > 0 ? mark : a.Id;
+        var metadata = new Dictionary<string, string>(a.Metadata, StringComparer.Ordinal) { [ImportMarkKey] = source };
+        if (metadata.Count > OaiMetadata.MaxPairs)
+            throw new OaiArgumentException(
+                $"Assistant '{a.Name ?? a.Id}' has {a.Metadata.Count} metadata pairs; importing it on the Assistants protocol adds '{ImportMarkKey}', which lets the next import find this assistant instead of making another, and the API allows at most {OaiMetadata.MaxPairs}. Remove one pair from the definition.");
+
+        OaiAssistant? made = null;
+        await foreach (var candidate in ListAssistantsAsync(new ListOptions { Order = "desc" }, ct).ConfigureAwait(false))
+        {
+            if (candidate.Metadata.TryGetValue(ImportMarkKey, out var m) && m == source)
+            {
+                made = candidate;
+                break;
+            }
+        }
+        if (made is null)
+        {
+            return await CreateAssistantAsync(new AssistantCreateOptions
+            {
+                Model = a.Model,
+                Name = a.Name,
+                Description = a.Description,
+                Instructions = a.Instructions,
+                Tools = a.Tools,
+                Metadata = metadata,
+                Temperature = a.Temperature,
+                TopP = a.TopP,
+            }, ct).ConfigureAwait(false);
+        }
+        if (string.IsNullOrEmpty(a.Model)) throw new OaiArgumentException($"Assistant '{a.Name ?? a.Id}' has no model.");
+        // Every field is sent, so the assistant matches the definition: an emptied text clears it, no tools clears them.
+        return await UpdateAssistantAsync(made.Id, new AssistantUpdateOptions
         {
             Model = a.Model,
-            Name = a.Name,
-            Description = a.Description,
-            Instructions = a.Instructions,
+            Name = a.Name ?? "",
+            Description = a.Description ?? "",
+            Instructions = a.Instructions ?? "",
             Tools = a.Tools,
-            Metadata = a.Metadata,
+            Metadata = metadata,
             Temperature = a.Temperature,
             TopP = a.TopP,
-            PromptId = a.PromptId,
-            PromptVersion = a.PromptVersion,
-        }, ct);
+        }, ct).ConfigureAwait(false);
+    }
 
     #endregion
 
