@@ -35,7 +35,7 @@ Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
         $third = Import-OaiAssistant -Path $File
         $second.Id | Should -Be $first.Id
         $third.Id | Should -Be $first.Id
-        (Get-Named 'Runbook Helper').Count | Should -Be 1
+        @(Get-Named 'Runbook Helper').Count | Should -Be 1
     }
 
     It 'updates the assistant it finds to match a changed definition' {
@@ -47,7 +47,7 @@ Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
         $again.Id | Should -Be $before.Id
         $again.Instructions | Should -Be 'Help the runbook, briefly.'
         (Get-OaiAssistant -Id $before.Id).Instructions | Should -Be 'Help the runbook, briefly.'
-        (Get-Named 'Runbook Helper').Count | Should -Be 1
+        @(Get-Named 'Runbook Helper').Count | Should -Be 1
     }
 
     It 'keeps the first mark when an imported assistant is exported and imported again' {
@@ -55,7 +55,7 @@ Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
         $reexport = Join-Path $TestDrive 'reexported.json'
         $imported | Export-OaiAssistant -Path $reexport
         (Import-OaiAssistant -Path $reexport).Id | Should -Be $imported.Id
-        (Get-Named 'Runbook Helper').Count | Should -Be 1
+        @(Get-Named 'Runbook Helper').Count | Should -Be 1
     }
 
     It 'makes a separate assistant from a different definition with the same name' {
