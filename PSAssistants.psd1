@@ -43,6 +43,7 @@
         'Add-OaiVectorStoreFile'
         'Remove-OaiVectorStore'
         'New-OaiFunctionTool'
+        'New-OaiTool'
         'Submit-OaiToolOutput'
         'Set-OaiAssistant'
         'Set-OaiThread'

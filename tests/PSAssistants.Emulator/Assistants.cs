@@ -334,7 +334,7 @@ static partial class AssistantsApi
                 V.OptObject(f, "parameters", fp);
                 V.OptBool(f, "strict", fp);
             }
-            else if (type == "file_search") V.OptObject(t, "file_search", tp);
+            else if (type == "file_search" && V.OptObject(t, "file_search", tp) is { } fs) V.OptInt(fs, "max_num_results", 1, 50, tp + ".file_search");
             result.Add(t.DeepClone());
         }
         return result;
@@ -504,6 +504,7 @@ static partial class AssistantsApi
                         if (!part.TryGetPropertyValue("image_file", out var f) || f is null) throw V.Missing(ip);
                         if (f is not JsonObject fo) throw V.TypeErr(ip, "an object", f);
                         var fileId = V.ReqString(fo, "file_id", ip);
+                        FilesEndpoints.RequireFile(fileId, ip + ".file_id");
                         var detail = V.EnumString(fo, "detail", ["auto", "low", "high"], ip, dflt: "auto");
                         content.Add(new JsonObject { ["type"] = "image_file", ["image_file"] = new JsonObject { ["file_id"] = fileId, ["detail"] = detail } });
                         break;
@@ -832,7 +833,7 @@ static partial class AssistantsApi
             PhaseStartMs = nowMs,
             DurationMs = StandInModel.DelayMs(userText) ?? State.DefaultRunDurationMs,
             Instructions = instructions,
-            Plan = StandInModel.Plan(instructions, userText, functionNames),
+            Plan = HostedTools.WithImages(StandInModel.Plan(instructions, userText, functionNames), HostedTools.ImageCount(lastUser?.Json)),
             PromptTokens = StandInModel.Words(instructions) + t.Messages.Sum(m => StandInModel.Words(MessageText(m))),
         };
         t.Runs.Add(run);

@@ -222,6 +222,8 @@ static class FilesEndpoints
                 lock (State.Gate)
                     if (!State.VectorStores.ContainsKey(id)) throw new ApiException(404, $"No vector store found with id '{id}'.", ip);
             }
+            V.OptInt(tool, "max_num_results", 1, 50, p);
+            V.OptObject(tool, "filters", p);
         }
         else if (type == "code_interpreter")
         {
@@ -229,6 +231,7 @@ static class FilesEndpoints
             if (Json.IsString(c)) return;
             if (c is not JsonObject co) throw V.TypeErr(p + ".container", "a string or an object", c);
             V.EnumString(co, "type", ["auto"], p + ".container", required: true);
+            if (co["memory_limit"] is not null) V.EnumString(co, "memory_limit", ["1g", "4g", "16g", "64g"], p + ".container");
             var files = V.OptArray(co, "file_ids", p + ".container", maxItems: 50);
             for (int i = 0; files is not null && i < files.Count; i++)
             {

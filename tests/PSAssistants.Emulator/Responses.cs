@@ -28,6 +28,12 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
     public List<JsonObject> Input = [];
     public ConversationE? Conversation;
     public bool Appended;
+    /// <summary>Items the hosted tools add before the reply (web_search_call, image_generation_call, mcp_*).</summary>
+    public List<JsonObject> Hosted = [];
+    /// <summary>The response stops at mcp_approval_request items: no reply message.</summary>
+    public bool PendingApproval;
+    /// <summary>url_citation annotations of the reply's text (web_search).</summary>
+    public List<JsonObject> Citations = [];
     public int InputTokens;
 
     public string Status
@@ -51,7 +57,7 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
                 case "queued":
                     if (now < InProgressAtMs) return;
                     Status = "in_progress";
-                    if (Plan is ReplyOutcome) Json["output"] = new JsonArray(DraftMessage());
+                    if (Plan is ReplyOutcome) Json["output"] = DraftOutput();
                     continue;
                 case "in_progress":
                     if (now < EndAtMs) return;
@@ -72,6 +78,14 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
         ["role"] = "assistant",
     };
 
+    /// <summary>The output while the reply is being written: the hosted tools' items, then the draft message.</summary>
+    public JsonArray DraftOutput()
+    {
+        var output = PSAssistants.Emulator.Json.Array(Hosted.Select(h => (JsonNode)h.DeepClone()));
+        if (!PendingApproval) output.Add(DraftMessage());
+        return output;
+    }
+
     public static JsonObject TextPart(string text) => new()
     {
         ["type"] = "output_text",
@@ -85,9 +99,15 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
         ["id"] = OutputMsgId,
         ["type"] = "message",
         ["status"] = "completed",
-        ["content"] = new JsonArray(TextPart(text)),
+        ["content"] = new JsonArray(WithCitations(TextPart(text))),
         ["role"] = "assistant",
     };
+
+    JsonObject WithCitations(JsonObject part)
+    {
+        if (Citations.Count > 0) part["annotations"] = PSAssistants.Emulator.Json.Array(Citations.Select(c => (JsonNode)c.DeepClone()));
+        return part;
+    }
 
     public JsonObject CallItem(ResponseCall c, string status, bool withArguments = true) => new()
     {
@@ -113,7 +133,8 @@ sealed class ResponseE(string id, long createdAt, JsonObject json) : Entity(id, 
         switch (Plan)
         {
             case ReplyOutcome reply:
-                Json["output"] = new JsonArray(FinalMessage(reply.Text));
+                Json["output"] = PSAssistants.Emulator.Json.Array(Hosted.Select(h => (JsonNode)h.DeepClone()));
+                if (!PendingApproval) ((JsonArray)Json["output"]!).Add(FinalMessage(reply.Text));
                 Artifacts.DecorateResponseReply(this);
                 Json["usage"] = UsageJson(StandInModel.Words(reply.Text));
                 Json["completed_at"] = Clock.Sec(t);
@@ -233,6 +254,7 @@ static partial class ResponsesApi
                     var pt = V.EnumString(part, "type", ["input_text", "output_text", "input_image", "input_file", "refusal", "text"], pp, required: true);
                     if (pt is "input_text" or "output_text" or "text") V.ReqString(part, "text", pp);
                     if (pt == "input_file" && V.OptString(part, "file_id", pp).value is { } inputFile) FilesEndpoints.RequireFile(inputFile, pp + ".file_id");
+                    if (pt == "input_image") HostedTools.ValidateInputImage(part, pp);
                     if (pt == "output_text")
                     {
                         var copy = (JsonObject)part.DeepClone();
@@ -285,6 +307,8 @@ static partial class ResponsesApi
                     ["output"] = output.DeepClone(),
                 };
             }
+            case "mcp_approval_response":
+                return HostedTools.NormalizeApprovalResponse(o, p);
             case "item_reference":
             {
                 var id = V.ReqString(o, "id", p);
@@ -459,7 +483,7 @@ static partial class ResponsesApi
                 if (!copy.ContainsKey("parameters")) copy["parameters"] = null;
                 if (!copy.ContainsKey("strict") || copy["strict"] is null) copy["strict"] = true;
             }
-            else FilesEndpoints.ValidateResponsesTool(t, type, p);
+            else if (!HostedTools.Validate(t, type, p)) FilesEndpoints.ValidateResponsesTool(t, type, p);
             result.Add(copy);
         }
         return result;
@@ -626,7 +650,9 @@ static partial class ResponsesApi
             };
             if (plan is ToolCallsOutcome tco2)
                 resp.Calls = tco2.Calls.Select(c => new ResponseCall(Ids.New("fc_"), Ids.New("call_"), c)).ToList();
-            if (!background && plan is ReplyOutcome) resp.Json["output"] = new JsonArray(resp.DraftMessage());
+            if (outputs.Count == 0) resp.Plan = HostedTools.WithImages(resp.Plan, HostedTools.ImageCount(lastUser));
+            HostedTools.Plan(resp, tools, history, input, userText);
+            if (!background && resp.Plan is ReplyOutcome) resp.Json["output"] = resp.DraftOutput();
             if (store) State.Responses[id] = resp;
             if (!stream && background) return Ok(resp.Render());
         }

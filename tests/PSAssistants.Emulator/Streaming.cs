@@ -233,11 +233,31 @@ static class Streaming
         {
             case ReplyOutcome reply:
             {
+                // The hosted tools' items come first, then the reply (none while approvals are pending).
+                for (int k = 0; k < r.Hosted.Count; k++)
+                {
+                    var hosted = r.Hosted[k];
+                    var index = k;
+                    ev.Add(new Ev(tIP, "response.output_item.added", () =>
+                    {
+                        var draft = (JsonObject)hosted.DeepClone();
+                        if (draft.ContainsKey("status")) draft["status"] = "in_progress";
+                        if (draft.ContainsKey("result")) draft["result"] = null;
+                        return new JsonObject { ["output_index"] = index, ["item"] = draft };
+                    }));
+                    ev.Add(new Ev(tIP, "response.output_item.done", () => new JsonObject { ["output_index"] = index, ["item"] = hosted.DeepClone() }));
+                }
+                if (r.PendingApproval)
+                {
+                    ev.Add(new Ev(tEnd, "response.completed", () => new JsonObject { ["response"] = Lifecycle("completed", true) }));
+                    break;
+                }
                 var id = r.OutputMsgId;
-                ev.Add(new Ev(tIP, "response.output_item.added", () => new JsonObject { ["output_index"] = 0, ["item"] = r.DraftMessage() }));
+                var mi = r.Hosted.Count;
+                ev.Add(new Ev(tIP, "response.output_item.added", () => new JsonObject { ["output_index"] = mi, ["item"] = r.DraftMessage() }));
                 ev.Add(new Ev(tIP, "response.content_part.added", () => new JsonObject
                 {
-                    ["item_id"] = id, ["output_index"] = 0, ["content_index"] = 0, ["part"] = ResponseE.TextPart(""),
+                    ["item_id"] = id, ["output_index"] = mi, ["content_index"] = 0, ["part"] = ResponseE.TextPart(""),
                 }));
                 var chunks = StandInModel.Chunks(reply.Text);
                 for (int k = 0; k < chunks.Count; k++)
@@ -245,18 +265,18 @@ static class Streaming
                     var chunk = chunks[k];
                     ev.Add(new Ev(tIP + (k + 1) * (tEnd - tIP) / (chunks.Count + 1), "response.output_text.delta", () => new JsonObject
                     {
-                        ["item_id"] = id, ["output_index"] = 0, ["content_index"] = 0, ["delta"] = chunk, ["logprobs"] = new JsonArray(),
+                        ["item_id"] = id, ["output_index"] = mi, ["content_index"] = 0, ["delta"] = chunk, ["logprobs"] = new JsonArray(),
                     }));
                 }
                 ev.Add(new Ev(tEnd, "response.output_text.done", () => new JsonObject
                 {
-                    ["item_id"] = id, ["output_index"] = 0, ["content_index"] = 0, ["text"] = reply.Text, ["logprobs"] = new JsonArray(),
+                    ["item_id"] = id, ["output_index"] = mi, ["content_index"] = 0, ["text"] = reply.Text, ["logprobs"] = new JsonArray(),
                 }));
                 ev.Add(new Ev(tEnd, "response.content_part.done", () => new JsonObject
                 {
-                    ["item_id"] = id, ["output_index"] = 0, ["content_index"] = 0, ["part"] = ResponseE.TextPart(reply.Text),
+                    ["item_id"] = id, ["output_index"] = mi, ["content_index"] = 0, ["part"] = ResponseE.TextPart(reply.Text),
                 }));
-                ev.Add(new Ev(tEnd, "response.output_item.done", () => new JsonObject { ["output_index"] = 0, ["item"] = r.FinalMessage(reply.Text) }));
+                ev.Add(new Ev(tEnd, "response.output_item.done", () => new JsonObject { ["output_index"] = mi, ["item"] = r.FinalMessage(reply.Text) }));
                 ev.Add(new Ev(tEnd, "response.completed", () => new JsonObject { ["response"] = Lifecycle("completed", true) }));
                 break;
             }

@@ -662,7 +662,7 @@ public sealed class FilesApiTests : IDisposable
         var message = await h.Adapter.AddMessageAsync("conv_1", new MessageCreateOptions { Content = "Summarize", FileIds = new[] { "file-a" } }, CancellationToken.None);
 
         T.AssertJsonEqual("""
-            {"items": [{"type": "message", "role": "user", "content": [
+            {"items": [{"type": "message", "role": "user", "status": null, "content": [
               {"type": "input_text", "text": "Summarize"}, {"type": "input_file", "file_id": "file-a"}]}]}
             """, h.Handler.Requests[0].Body);
         Assert.Equal("file-a", message.Content[1].FileId);

@@ -228,8 +228,8 @@ public class RunWaiterTests
     {
         public List<string> Answered { get; } = new();
 
-        public IReadOnlyList<ToolOutput> Answer(OaiRun run) =>
-            run.RequiredAction!.ToolCalls.Select(c => { Answered.Add(c.Id); return new ToolOutput(c.Id, "answer to " + c.Id); }).ToList();
+        public IReadOnlyList<ToolOutput> Answer(OaiRun run, IEnumerable<OaiToolCall> calls) =>
+            calls.Select(c => { Answered.Add(c.Id); return new ToolOutput(c.Id, "answer to " + c.Id); }).ToList();
     }
 
     /// <summary>

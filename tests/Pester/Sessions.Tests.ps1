@@ -101,6 +101,22 @@ Describe 'The default session belongs to a runspace' {
         @(Get-OaiTestRequest -Emulator $B | Where-Object { $_.headers.authorization -eq 'Bearer sk-handed-B' }).Count | Should -BeGreaterOrEqual 6
     }
 
+    It 'a session whose token comes from a scriptblock works in parallel runspaces' {
+        # A short-lived token is fetched again before every request, so each runspace runs the scriptblock.
+        $s = New-OaiSession -AzureEndpoint ($B.BaseUri -replace '/v1$', '') -Protocol Assistants -AccessToken {
+            [pscustomobject]@{ Token = "tok-$([runspace]::DefaultRunspace.Id)"; ExpiresOn = [DateTimeOffset]::UtcNow.AddMinutes(1) }
+        }
+        Clear-OaiTestRequest -Emulator $B
+        $made = 1..6 | ForEach-Object -ThrottleLimit 6 -Parallel {
+            Import-Module $using:ModulePath
+            foreach ($i in 1..10) { (New-OaiThread -Session $using:s -ErrorAction Stop).Id }
+        }
+        @($made).Count | Should -Be 60
+        $auth = @(Get-OaiTestRequest -Emulator $B | ForEach-Object { $_.headers.authorization })
+        $auth.Count | Should -Be 60
+        $auth | Should -Match '^Bearer tok-\d+$'
+    }
+
     It 'runspaces that end leave no default session behind' {
         $before = Get-DefaultCount
         $jobs = 1..12 | ForEach-Object {

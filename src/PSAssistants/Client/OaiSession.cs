@@ -29,6 +29,7 @@ public sealed class OaiSession
     private AccessToken? _token;
     private IProtocolAdapter? _adapter;
     private readonly object _gate = new();
+    private readonly object _tokenGate = new();
 
     /// <summary>Made by OaiSessions.Create from settings it has resolved: every value is filled in.</summary>
     internal OaiSession(OaiSessionSettings s, OaiAuthentication authentication)
@@ -124,13 +125,20 @@ public sealed class OaiSession
     /// </summary>
     internal void RefreshAccessToken()
     {
-        if (_tokenProvider is null) return;
-        var current = _token;
-        if (current is not null && (current.ExpiresOn is null || current.ExpiresOn - DateTimeOffset.UtcNow > s_tokenSkew)) return;
-        var token = _tokenProvider.GetToken();
-        OaiHeaderValues.Check(token.Token, "The access token");
-        _token = token;
+        if (_tokenProvider is null || !TokenDue()) return;
+        // One renewal at a time: a session shared by parallel runspaces asks its provider once, and the others
+        // use the token it got.
+        lock (_tokenGate)
+        {
+            if (!TokenDue()) return;
+            var token = _tokenProvider.GetToken();
+            OaiHeaderValues.Check(token.Token, "The access token");
+            _token = token;
+        }
     }
+
+    private bool TokenDue() =>
+        _token is not { } current || (current.ExpiresOn is { } expires && expires - DateTimeOffset.UtcNow <= s_tokenSkew);
 
     /// <summary>The shared invoker for this session's proxy setting.</summary>
     internal HttpMessageInvoker Http => OaiHttp.For(Proxy, _proxyCredential);

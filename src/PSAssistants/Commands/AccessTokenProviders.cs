@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
@@ -32,14 +33,26 @@ internal sealed class ScriptBlockTokenProvider : IAccessTokenProvider
     private static readonly TimeSpan s_unknownLifetime = TimeSpan.FromMinutes(10);
     private readonly ScriptBlock _script;
 
-    public ScriptBlockTokenProvider(ScriptBlock script) => _script = script;
+    /// <summary>The runspace the scriptblock belongs to (where Connect-OaiService or New-OaiSession ran).</summary>
+    private readonly Runspace? _owner;
+
+    public ScriptBlockTokenProvider(ScriptBlock script)
+    {
+        _script = script;
+        _owner = Runspace.DefaultRunspace;
+    }
 
     public AccessToken GetToken()
     {
         PSObject? result;
         try
         {
-            result = _script.Invoke().FirstOrDefault(o => o is not null);
+            // A scriptblock runs in the session state of the runspace that made it. Invoked from another
+            // runspace's thread (the session handed to ForEach-Object -Parallel or a thread job) it would run
+            // there concurrently with that runspace, which PowerShell does not support; a copy of its text runs
+            // in the calling runspace instead (it sees that runspace's variables and modules, not the caller's).
+            var script = ReferenceEquals(Runspace.DefaultRunspace, _owner) ? _script : ScriptBlock.Create(_script.ToString());
+            result = script.Invoke().FirstOrDefault(o => o is not null);
         }
         catch (RuntimeException ex)
         {

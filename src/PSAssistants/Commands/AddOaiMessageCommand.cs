@@ -8,7 +8,7 @@ namespace PSAssistants.Commands;
 /// <summary>Adds a message to a thread.</summary>
 [Cmdlet(VerbsCommon.Add, "OaiMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(OaiMessage))]
-public sealed class AddOaiMessageCommand : OaiApiCmdlet
+public sealed class AddOaiMessageCommand : MessageInputCmdlet
 {
     /// <summary>A thread id, or an object that carries one (thread, message, run).</summary>
     // Not positional, so that `$thread | Add-OaiMessage 'text'` binds the text to -Content.
@@ -51,9 +51,14 @@ public sealed class AddOaiMessageCommand : OaiApiCmdlet
             FileIds = FileId ?? Array.Empty<string>(),
             AttachTo = AttachTo?.Select(t => t.ToLowerInvariant()).ToArray() ?? Array.Empty<string>(),
         };
-        if (AttachTo is not null && FileId is null) throw new OaiArgumentException("-AttachTo names the tools of the files of -FileId: give -FileId too.");
+        if (AttachTo is not null && FileId is null && FilePath is null) throw new OaiArgumentException("-AttachTo names the tools of the files of -FileId or -FilePath: give one of them too.");
+        var inputs = ResolveMessageInputs();
         if (!ShouldProcess(threadId, "Add message")) return;
         var adapter = Adapter;
-        Emit(Await(ct => adapter.AddMessageAsync(threadId, options, ct)));
+        Emit(WithUploads(uploaded =>
+        {
+            var message = HasMessageInputs ? WithInputs(options, inputs, uploaded) : options;
+            return Await(ct => adapter.AddMessageAsync(threadId, message, ct));
+        }));
     }
 }

@@ -62,6 +62,7 @@ public abstract class AssistantDefinitionCmdlet : OaiApiCmdlet
     private protected static OaiAssistant WithHandlers(OaiAssistant assistant, IReadOnlyList<OaiTool> tools)
     {
         ToolHandlers.Register(assistant, tools);
+        Client.McpHeaders.Register(assistant.Id, tools);
         assistant.Tools = assistant.Tools.Select(t => t.Handler is null && tools.FirstOrDefault(o => o.Handler is not null && o.Name == t.Name) is { } local
             ? new OaiTool(t.Type) { Name = t.Name, Description = t.Description, ParametersJson = t.ParametersJson, Strict = t.Strict, Handler = local.Handler }
             : t).ToArray();

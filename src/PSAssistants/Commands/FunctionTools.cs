@@ -213,11 +213,8 @@ internal sealed class ToolAnswerer : Waiting.IToolAnswerer
         _fetchAssistant = fetchAssistant;
     }
 
-    public IReadOnlyList<ToolOutput> Answer(OaiRun run)
-    {
-        var calls = run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
-        return calls.Select(call => new ToolOutput(call.Id, Answer(run, call))).ToList();
-    }
+    public IReadOnlyList<ToolOutput> Answer(OaiRun run, IEnumerable<OaiToolCall> calls) =>
+        calls.Select(call => new ToolOutput(call.Id, Answer(run, call))).ToList();
 
     private string Answer(OaiRun run, OaiToolCall call)
     {

@@ -52,15 +52,26 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
     }
 }
 
-/// <summary>Completes and converts the built-in tool names.</summary>
+/// <summary>
+/// Completes and converts the tool names -Tool takes as strings. Every hosted tool completes; mcp needs a
+/// server, so it completes to a New-OaiTool call to fill in.
+/// </summary>
 public sealed class ToolNameCompleter : IArgumentCompleter
 {
-    internal static readonly string[] BuiltIn = { OaiToolType.CodeInterpreter, OaiToolType.FileSearch };
+    /// <summary>The tools a name alone defines.</summary>
+    internal static readonly string[] BuiltIn = { OaiToolType.CodeInterpreter, OaiToolType.FileSearch, OaiToolType.WebSearch, OaiToolType.ImageGeneration };
+
+    private const string McpTemplate = "(New-OaiTool -Mcp -ServerLabel name -ServerUrl https://)";
 
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        BuiltIn.Where(n => n.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase))
-               .Select(n => new CompletionResult(n));
+        System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = (wordToComplete ?? "").Trim('\'', '"');
+        foreach (var n in BuiltIn.Where(n => n.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
+            yield return new CompletionResult(n, n, CompletionResultType.ParameterValue, n);
+        if (OaiToolType.Mcp.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            yield return new CompletionResult(McpTemplate, "mcp", CompletionResultType.ParameterValue, "A remote MCP server: New-OaiTool -Mcp");
+    }
 
     internal static IReadOnlyList<OaiTool> ToTools(object[]? tools)
     {
@@ -76,8 +87,10 @@ public sealed class ToolNameCompleter : IArgumentCompleter
                 case string s when BuiltIn.Contains(s, StringComparer.OrdinalIgnoreCase):
                     result.Add(new OaiTool(s.ToLowerInvariant()));
                     break;
+                case string s when s.Equals(OaiToolType.Mcp, StringComparison.OrdinalIgnoreCase):
+                    throw new OaiArgumentException("An MCP tool needs its server: use New-OaiTool -Mcp -ServerLabel <label> -ServerUrl <https URL>.");
                 default:
-                    throw new OaiArgumentException($"'{item}' is not a tool: use {string.Join(" or ", BuiltIn)}, or a tool object.");
+                    throw new OaiArgumentException($"'{item}' is not a tool: use {string.Join(", ", BuiltIn)}, or a tool object (New-OaiTool, New-OaiFunctionTool).");
             }
         }
         return result;

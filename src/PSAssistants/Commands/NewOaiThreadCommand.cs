@@ -8,12 +8,12 @@ namespace PSAssistants.Commands;
 /// <summary>Creates a thread (a conversation on Responses).</summary>
 [Cmdlet(VerbsCommon.New, "OaiThread", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(OaiThread))]
-public sealed class NewOaiThreadCommand : OaiApiCmdlet
+public sealed class NewOaiThreadCommand : MessageInputCmdlet
 {
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
-    /// <summary>User messages the thread starts with, created in the same request.</summary>
+    /// <summary>User messages the thread starts with, created in the same request; -ImagePath, -ImageUrl and -FilePath go with the last.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string[]? Message { get; set; }
@@ -27,8 +27,20 @@ public sealed class NewOaiThreadCommand : OaiApiCmdlet
                 ? throw new OaiArgumentException("-Message holds an empty message.")
                 : new MessageCreateOptions { Content = m }).ToList(),
         };
+        if (HasMessageInputs && options.Messages.Count == 0) throw new OaiArgumentException("-ImagePath, -ImageUrl and -FilePath go with a message: give -Message too.");
+        var inputs = ResolveMessageInputs();
         if (!ShouldProcess("new thread", "Create thread")) return;
         var adapter = Adapter;
-        Emit(Await(ct => adapter.CreateThreadAsync(options, ct)));
+        Emit(WithUploads(uploaded =>
+        {
+            var thread = HasMessageInputs ? WithLastMessage(options, WithInputs(options.Messages[^1], inputs, uploaded)) : options;
+            return Await(ct => adapter.CreateThreadAsync(thread, ct));
+        }));
     }
+
+    internal static ThreadCreateOptions WithLastMessage(ThreadCreateOptions thread, MessageCreateOptions last) => new()
+    {
+        Metadata = thread.Metadata,
+        Messages = thread.Messages.Take(thread.Messages.Count - 1).Append(last).ToList(),
+    };
 }

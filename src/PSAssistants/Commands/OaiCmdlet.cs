@@ -202,14 +202,17 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     {
         while (_log.TryDequeue(out var entry))
         {
-            if (entry.Verbose) WriteVerbose(entry.Text);
-            else WriteDebug(entry.Text);
+            // Request bodies and server answers may hold secrets (MCP header values): masked on the way out.
+            var text = OaiSecrets.Redact(entry.Text);
+            if (entry.Verbose) WriteVerbose(text);
+            else WriteDebug(text);
         }
     }
 
     /// <summary>Stable ErrorIds and categories per kind of failure, so runbooks can branch on them.</summary>
     internal static ErrorRecord ToErrorRecord(OaiApiException ex, object? target)
     {
+        ex = Redacted(ex);
         var (id, category) = ex.Kind switch
         {
             OaiErrorKind.InvalidId => ("OaiInvalidId", ErrorCategory.InvalidArgument),
@@ -240,5 +243,24 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         };
         if (advice is not null) record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = advice };
         return record;
+    }
+
+    /// <summary>
+    /// The error as a user may see it: a server that quotes a request's secrets back (an MCP header value in its
+    /// message) gets them masked. The same exception when it holds none, the common case.
+    /// </summary>
+    internal static OaiApiException Redacted(OaiApiException ex)
+    {
+        if (!OaiSecrets.Contains(ex.Message) && (ex.ApiMessage is null || !OaiSecrets.Contains(ex.ApiMessage))) return ex;
+        return new OaiApiException(ex.Kind, OaiSecrets.Redact(ex.Message))
+        {
+            StatusCode = ex.StatusCode,
+            ErrorType = ex.ErrorType,
+            ErrorCode = ex.ErrorCode,
+            Param = ex.Param,
+            ApiMessage = ex.ApiMessage is null ? null : OaiSecrets.Redact(ex.ApiMessage),
+            RequestId = ex.RequestId,
+            Request = ex.Request,
+        };
     }
 }

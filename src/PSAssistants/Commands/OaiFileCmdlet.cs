@@ -121,13 +121,8 @@ internal static class FileToolResources
         else tools[index] = with(tools[index], ids);
     }
 
-    private static OaiTool With(OaiTool t, IEnumerable<string>? fileIds = null, IEnumerable<string>? vectorStoreIds = null) => new(t.Type)
+    private static OaiTool With(OaiTool t, IEnumerable<string>? fileIds = null, IEnumerable<string>? vectorStoreIds = null) => new(t)
     {
-        Name = t.Name,
-        Description = t.Description,
-        ParametersJson = t.ParametersJson,
-        Strict = t.Strict,
-        Handler = t.Handler,
         FileIds = (fileIds ?? t.FileIds).Distinct(StringComparer.Ordinal).ToArray(),
         VectorStoreIds = (vectorStoreIds ?? t.VectorStoreIds).Distinct(StringComparer.Ordinal).ToArray(),
     };

@@ -8,9 +8,17 @@ public abstract class RunTargetCmdlet : OaiApiCmdlet
     protected const string ObjectSet = "Run";
     protected const string IdSet = "Id";
 
+    /// <summary>A run object, or a run id together with -Thread.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    [ArgumentCompleter(typeof(RunIdCompleter))]
     [ValidateNotNull]
-    public OaiRun Run { get; set; } = null!;
+    public object Run { get; set; } = null!;
+
+    /// <summary>The thread of a run given by id to -Run: a thread id, or an object that carries one.</summary>
+    [Parameter(ParameterSetName = ObjectSet)]
+    [ArgumentCompleter(typeof(ThreadIdCompleter))]
+    [ValidateNotNull]
+    public object? Thread { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ThreadIdCompleter))]
@@ -23,6 +31,18 @@ public abstract class RunTargetCmdlet : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string RunId { get; set; } = "";
 
-    protected (string ThreadId, string RunId) Target =>
-        ParameterSetName == ObjectSet ? (Run.ThreadId, Run.Id) : (ThreadId, RunId);
+    /// <summary>The run object given to -Run, or null when -Run was an id.</summary>
+    protected OaiRun? RunObject => ParameterSetName == ObjectSet ? InputResolver.Unwrap(Run) as OaiRun : null;
+
+    protected (string ThreadId, string RunId) Target => ParameterSetName == ObjectSet ? ObjectTarget() : (ThreadId, RunId);
+
+    private (string ThreadId, string RunId) ObjectTarget() => InputResolver.Unwrap(Run) switch
+    {
+        OaiRun r => (Thread is null ? r.ThreadId : InputResolver.ThreadId(Thread), r.Id),
+        string id when id.Length > 0 && Thread is not null => (InputResolver.ThreadId(Thread), id),
+        string id when id.Length > 0 => throw new Client.OaiArgumentException(
+            $"-Run '{id}' is a run id: give its thread too (-Thread), or pass the run object."),
+        var other => throw new Client.OaiArgumentException(
+            $"Cannot tell a run from {(other is null ? "nothing" : $"a {other.GetType().Name}")}: pass a run object, or a run id with -Thread."),
+    };
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PSAssistants.Protocols;
 using PSAssistants.Protocols.Common;
 using PSAssistants.Client;
 
@@ -15,7 +16,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(FileInfo))]
 public sealed class SaveOaiFileCommand : OaiFileCmdlet
 {
-    /// <summary>What to save: file ids, OaiFile objects, messages, message parts or annotations.</summary>
+    /// <summary>What to save: file ids, OaiFile objects, messages, message parts or annotations, runs, run steps and image tool calls.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [Alias("Id", "FileId", "InputObject")]
     [ValidateNotNullOrEmpty]
@@ -34,8 +35,11 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private string? _folder;
 
-    /// <summary>One file to fetch: a file (file-...) or a file in a code interpreter container (cfile_... in cntr_...).</summary>
-    internal sealed record Target(string FileId, string? ContainerId, string? Name, long? Size);
+    /// <summary>
+    /// One file to fetch: a file (file-...), a file in a code interpreter container (cfile_... in cntr_...), or an
+    /// image a run made (an image_generation_call item of the conversation <see cref="ImageThreadId"/>).
+    /// </summary>
+    internal sealed record Target(string FileId, string? ContainerId, string? Name, long? Size, string? ImageThreadId = null);
 
     protected override void ProcessItem()
     {
@@ -43,7 +47,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         if (folder is null) return;
         ForEachItem(File, item =>
         {
-            foreach (var target in Targets(item))
+            foreach (var target in RunTargets(item) ?? Targets(item))
             {
                 if (!_seen.Add(target.ContainerId + "/" + target.FileId))
                 {
@@ -52,7 +56,8 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 }
                 try
                 {
-                    Save(target, folder);
+                    if (target.ImageThreadId is not null) SaveImage(target, folder);
+                    else Save(target, folder);
                 }
                 catch (Client.OaiApiException ex)
                 {
@@ -95,10 +100,87 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                 if (a.FileId is null) throw new OaiArgumentException($"The {a.Type} annotation names no file.");
                 yield return new Target(a.FileId, a.ContainerId, a.FileName, null);
                 break;
+            case OaiRunStep step:
+                foreach (var call in step.ToolCalls.Where(IsImage)) yield return ImageTarget(call);
+                break;
+            case OaiToolCall call when IsImage(call):
+                yield return ImageTarget(call);
+                break;
+            case OaiToolCall call:
+                throw new OaiArgumentException($"A {call.Type} tool call holds no file; only image_generation_call calls do.");
             default:
                 yield return new Target(FileIdOf(input), null, null, null);
                 break;
         }
+    }
+
+    private static bool IsImage(OaiToolCall call) => call.Type == "image_generation_call" && call.ThreadId is not null;
+
+    private static Target ImageTarget(OaiToolCall call) => new(call.Id, null, null, null, call.ThreadId);
+
+    /// <summary>A run gives the images it made, read from its steps (one request); null for any other input.</summary>
+    private IEnumerable<Target>? RunTargets(object item)
+    {
+        if (InputResolver.Unwrap(item) is not OaiRun run) return null;
+        var steps = new List<OaiRunStep>();
+        var adapter = Adapter;
+        var e = adapter.ListRunStepsAsync(run.ThreadId, run.Id, new ListOptions { Order = "asc" }, StopToken).GetAsyncEnumerator(StopToken);
+        try
+        {
+            while (Await(_ => e.MoveNextAsync().AsTask())) steps.Add(e.Current);
+        }
+        finally
+        {
+            Await(_ => e.DisposeAsync().AsTask());
+        }
+        return steps.SelectMany(s => Targets(s));
+    }
+
+    /// <summary>
+    /// Saves one image a run made: fetched on its own (so one image is in memory at a time), written to a
+    /// temporary file, then named after its id with the extension its bytes show (png, jpeg, webp, gif).
+    /// </summary>
+    private void SaveImage(Target target, string folder)
+    {
+        var adapter = Adapter;
+        var stem = SafeFileName.Make(target.FileId, "image");
+        if (!ShouldProcess(System.IO.Path.Combine(folder, stem + ".*"), $"Save image {target.FileId}")) return;
+        var temp = System.IO.Path.Combine(folder, ".psassistants-" + Guid.NewGuid().ToString("N") + ".partial");
+        try
+        {
+            string extension;
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                var threadId = target.ImageThreadId!;
+                Await(ct => adapter.DownloadGeneratedImageAsync(threadId, target.FileId, stream, ct));
+                stream.Position = 0;
+                var head = new byte[12];
+                var read = stream.Read(head, 0, head.Length);
+                extension = ImageExtension(head.AsSpan(0, read));
+            }
+            var path = SafeFileName.InFolder(folder, SafeFileName.Make(stem + extension, "image" + extension))
+                ?? throw new InvalidOperationException($"No safe name for image {target.FileId} in '{folder}'.");
+            if (Directory.Exists(path) || (System.IO.File.Exists(path) && !Force))
+            {
+                WriteError(Exists(target.FileId, path));
+                return;
+            }
+            MoveIntoPlace(temp, path, target.FileId);
+        }
+        finally
+        {
+            if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
+        }
+    }
+
+    /// <summary>The extension an image's first bytes show; .png when they show none known (the API's default format).</summary>
+    internal static string ImageExtension(ReadOnlySpan<byte> head)
+    {
+        if (head.Length >= 8 && head[..8].SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A })) return ".png";
+        if (head.Length >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) return ".jpeg";
+        if (head.Length >= 12 && head[..4].SequenceEqual("RIFF"u8) && head[8..12].SequenceEqual("WEBP"u8)) return ".webp";
+        if (head.Length >= 4 && head[..4].SequenceEqual("GIF8"u8)) return ".gif";
+        return ".png";
     }
 
     /// <summary>The destination as a full path, created when missing; null under -WhatIf when it does not exist yet.</summary>
@@ -169,21 +251,30 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
                     : files.DownloadContainerFileAsync(container, id, stream, progress, ct),
                     $"Downloading {System.IO.Path.GetFileName(path)}", size);
             }
-            try
-            {
-                System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
-            }
-            catch (IOException) when (!Force && System.IO.File.Exists(path))
-            {
-                WriteError(Exists(target.FileId, path));
-                return;
-            }
-            WriteObject(new FileInfo(path));
+            MoveIntoPlace(temp, path, target.FileId);
         }
         finally
         {
             if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Renames a complete download to its name: a rename replaces a link itself rather than writing through it,
+    /// and without -Force a file that appeared meanwhile is kept (OaiFileExists).
+    /// </summary>
+    private void MoveIntoPlace(string temp, string path, string fileId)
+    {
+        try
+        {
+            System.IO.File.Move(temp, path, overwrite: Force.IsPresent);
+        }
+        catch (IOException) when (!Force && System.IO.File.Exists(path))
+        {
+            WriteError(Exists(fileId, path));
+            return;
+        }
+        WriteObject(new FileInfo(path));
     }
 
     private static ErrorRecord Exists(string fileId, string path) => new(

@@ -9,7 +9,7 @@ namespace PSAssistants.Commands;
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
 [Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
-public sealed class StartOaiRunCommand : OaiApiCmdlet
+public sealed class StartOaiRunCommand : MessageInputCmdlet
 {
     private const string ThreadSet = "Thread";
     private const string NewThreadSet = "NewThread";
@@ -77,6 +77,20 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter NoAutoTool { get; set; }
 
+    /// <summary>Tools for this run instead of the assistant's: names (code_interpreter, web_search, ...) or tool objects (New-OaiTool).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [ArgumentCompleter(typeof(ToolNameCompleter))]
+    public object[]? Tool { get; set; }
+
+    /// <summary>
+    /// MCP tools whose calls -Wait approves: a tool name, or server_label/name. Any other approval request returns
+    /// the run at requires_action; nothing is approved unless named here.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApproveMcpTool { get; set; }
+
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;
@@ -89,7 +103,13 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             Instructions = Instructions,
             AdditionalInstructions = AdditionalInstructions,
             Metadata = OaiMetadata.FromHashtable(Metadata),
+            Tools = Tool is null ? null : ToolNameCompleter.ToTools(Tool),
         };
+        if (HasMessageInputs && threadId is not null)
+            throw new OaiArgumentException("-ImagePath, -ImageUrl and -FilePath go with -Message (a new thread); add them to an existing thread with Add-OaiMessage.");
+        if (ApproveMcpTool is not null && !(Wait || Stream))
+            throw new OaiArgumentException("-ApproveMcpTool approves calls during -Wait or -Stream; without them, answer with Submit-OaiToolOutput -Approve.");
+        var inputs = ResolveMessageInputs();
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
         var adapter = Adapter;
         var follow = Wait || Stream;
@@ -99,6 +119,7 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
             Print = Stream,
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
+            ApproveMcpTools = ApproveMcpTool,
         };
         if (threadId is null)
         {
@@ -109,7 +130,11 @@ public sealed class StartOaiRunCommand : OaiApiCmdlet
                     : new MessageCreateOptions { Content = m }).ToList(),
             };
             var stream = follow && CurrentSession.Streaming;
-            var start = Await(ct => adapter.CreateThreadAndRunAsync(thread, options, stream, ct));
+            var start = WithUploads(uploaded =>
+            {
+                var withInputs = HasMessageInputs ? NewOaiThreadCommand.WithLastMessage(thread, WithInputs(thread.Messages[^1], inputs, uploaded)) : thread;
+                return Await(ct => adapter.CreateThreadAndRunAsync(withInputs, options, stream, ct));
+            });
             Emit(follow ? FollowStarted(start, wait) : start.Run);
             return;
         }

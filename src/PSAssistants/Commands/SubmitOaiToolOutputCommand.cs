@@ -8,7 +8,8 @@ namespace PSAssistants.Commands;
 
 /// <summary>
 /// Answers the tool calls of a run in requires_action, for scripts that answer them themselves
-/// (Start-OaiRun -NoAutoTool). All calls of the run are answered in one request.
+/// (Start-OaiRun -NoAutoTool), and approves or denies its MCP approval requests. All calls and requests of the
+/// run are answered in one request.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "OaiToolOutput", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(OaiRun))]
@@ -20,9 +21,19 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     public OaiRun Run { get; set; } = null!;
 
     /// <summary>The answers: tool call id → output (text as it is, anything else as JSON).</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Position = 0)]
     [ValidateNotNull]
-    public Hashtable ToolOutput { get; set; } = null!;
+    public Hashtable? ToolOutput { get; set; }
+
+    /// <summary>MCP approval requests to approve: their ids, or the tool call objects of the run's RequiredAction.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Approve { get; set; }
+
+    /// <summary>MCP approval requests to deny: their ids, or the tool call objects.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public object[]? Deny { get; set; }
 
     /// <summary>Follows the run to its end, as Start-OaiRun -Wait does (tool calls of later rounds are returned, not answered).</summary>
     [Parameter]
@@ -41,16 +52,31 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();
         if (calls.Count == 0)
             throw new OaiArgumentException($"Run {Run.Id} is '{Run.Status}' and asks for no tool output.");
+        var answers = ToolOutput ?? new Hashtable();
+        var approve = Ids(Approve);
+        var deny = Ids(Deny);
+        if (approve.Intersect(deny, StringComparer.Ordinal).FirstOrDefault() is { } both)
+            throw new OaiArgumentException($"{both} is both approved and denied.");
         var outputs = new List<ToolOutput>();
         foreach (var call in calls)
         {
-            var entry = ToolOutput.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), call.Id, StringComparison.Ordinal));
+            if (call.IsApprovalRequest)
+            {
+                // Only what the user names is approved; a request left out is an error, never a silent yes or no.
+                if (approve.Contains(call.Id)) outputs.Add(new ToolOutput(call.Id, "") { Approve = true });
+                else if (deny.Contains(call.Id)) outputs.Add(new ToolOutput(call.Id, "") { Approve = false });
+                else throw new OaiArgumentException($"MCP approval request {call.Id} ({call.ServerLabel}/{call.Name}) is neither in -Approve nor in -Deny; all requests of a run are answered together.");
+                continue;
+            }
+            var entry = answers.Keys.Cast<object>().FirstOrDefault(k => string.Equals(k?.ToString(), call.Id, StringComparison.Ordinal));
             if (entry is null)
                 throw new OaiArgumentException($"-ToolOutput has no answer for tool call {call.Id} ({call.Name}); all calls of a run are answered together.");
-            outputs.Add(new ToolOutput(call.Id, AsText(ToolOutput[entry])));
+            outputs.Add(new ToolOutput(call.Id, AsText(answers[entry])));
         }
-        var unknown = ToolOutput.Keys.Cast<object>().Select(k => k?.ToString()).Where(k => calls.All(c => c.Id != k)).ToList();
-        if (unknown.Count > 0) throw new OaiArgumentException($"Run {Run.Id} has no tool call {string.Join(", ", unknown)}.");
+        var unknown = answers.Keys.Cast<object>().Select(k => k?.ToString())
+            .Where(k => calls.All(c => c.Id != k || c.IsApprovalRequest))
+            .Concat(approve.Concat(deny).Where(id => calls.All(c => c.Id != id || !c.IsApprovalRequest))).ToList();
+        if (unknown.Count > 0) throw new OaiArgumentException($"Run {Run.Id} has no tool call or approval request {string.Join(", ", unknown)} to answer that way.");
 
         if (!ShouldProcess(Run.Id, $"Submit {outputs.Count} tool output(s)")) return;
         var adapter = Adapter;
@@ -65,6 +91,14 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         var started = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: false, ct));
         Emit(started.Run);
     }
+
+    private static HashSet<string> Ids(object[]? items) => (items ?? Array.Empty<object>())
+        .Select(i => InputResolver.Unwrap(i) switch
+        {
+            OaiToolCall c => c.Id,
+            string s when s.Length > 0 => s,
+            var other => throw new OaiArgumentException($"-Approve and -Deny take approval request ids or tool call objects, not '{other}'."),
+        }).ToHashSet(StringComparer.Ordinal);
 
     private string AsText(object? value) => InputResolver.Unwrap(value) switch
     {

@@ -34,8 +34,8 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
         // Where the stream a wait attaches to replays the run from its start, a piped run needs no fresh read
         // first; elsewhere the read is the first poll.
         var attaches = adapter.ReplaysRunStream && CurrentSession.Streaming
-            && ParameterSetName == ObjectSet && !Run.IsTerminal && Run.Status != OaiRunStatus.RequiresAction;
-        var run = attaches ? Run : Await(ct => adapter.GetRunAsync(threadId, runId, ct));
+            && RunObject is { IsTerminal: false } piped && piped.Status != OaiRunStatus.RequiresAction;
+        var run = attaches ? RunObject! : Await(ct => adapter.GetRunAsync(threadId, runId, ct));
         Emit(Follow(run, new WaitOptions
         {
             TimeoutSec = TimeoutSec,

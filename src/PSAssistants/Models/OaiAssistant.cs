@@ -29,12 +29,15 @@ public sealed class OaiAssistant : OaiObject
     public override string ToString() => Id;
 }
 
-/// <summary>A tool an assistant may use: code_interpreter, file_search or a function.</summary>
+/// <summary>
+/// A tool an assistant or a run may use: code_interpreter, file_search, a function, or a hosted tool of the
+/// Responses protocol (web_search, image_generation, mcp). Made by New-OaiTool, New-OaiFunctionTool or a name.
+/// </summary>
 public sealed class OaiTool : OaiObject
 {
     public OaiTool(string type) => Type = type;
 
-    /// <summary>The API's tool type: code_interpreter, file_search or function.</summary>
+    /// <summary>The API's tool type: code_interpreter, file_search, function, web_search, image_generation or mcp.</summary>
     public string Type { get; }
 
     /// <summary>The function's name (function tools only).</summary>
@@ -59,5 +62,85 @@ public sealed class OaiTool : OaiObject
     /// <summary>The vector stores the file_search tool searches (Assistants v2 tool_resources; the tool's vector_store_ids on Responses).</summary>
     public IReadOnlyList<string> VectorStoreIds { get; init; } = Array.Empty<string>();
 
-    public override string ToString() => Name is null ? Type : $"{Type}:{Name}";
+    /// <summary>code_interpreter (Responses): an existing container (cntr_...) instead of a new one.</summary>
+    public string? ContainerId { get; init; }
+
+    /// <summary>code_interpreter (Responses): the memory of a new container: 1g, 4g, 16g or 64g.</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>file_search: the most results a search returns (1 to 50).</summary>
+    public int? MaxNumResults { get; init; }
+
+    /// <summary>file_search (Responses): the attribute filter, as JSON text.</summary>
+    public string? FilterJson { get; init; }
+
+    /// <summary>web_search: the domains it may search (subdomains included); empty means any.</summary>
+    public IReadOnlyList<string> AllowedDomains { get; init; } = Array.Empty<string>();
+
+    /// <summary>web_search: low, medium or high.</summary>
+    public string? SearchContextSize { get; init; }
+
+    /// <summary>web_search: the user's approximate location (country, region, city, timezone).</summary>
+    public IReadOnlyDictionary<string, string>? UserLocation { get; init; }
+
+    /// <summary>image_generation: the image size, such as 1024x1024 or auto.</summary>
+    public string? Size { get; init; }
+
+    /// <summary>image_generation: low, medium, high or auto.</summary>
+    public string? Quality { get; init; }
+
+    /// <summary>image_generation: png, jpeg or webp.</summary>
+    public string? OutputFormat { get; init; }
+
+    /// <summary>mcp: the label that names the server in calls and approvals.</summary>
+    public string? ServerLabel { get; init; }
+
+    /// <summary>mcp: the server's https URL.</summary>
+    public string? ServerUrl { get; init; }
+
+    /// <summary>mcp: the server's tools the model may call; empty means all.</summary>
+    public IReadOnlyList<string> AllowedTools { get; init; } = Array.Empty<string>();
+
+    /// <summary>mcp: always (every call waits for an approval) or never.</summary>
+    public string? RequireApproval { get; init; }
+
+    /// <summary>
+    /// mcp: the names of the HTTP headers sent to the server. Their values are secrets: they are held where no
+    /// view, JSON, export or store reaches them, sent only in the request that needs them.
+    /// </summary>
+    public IReadOnlyList<string> HeaderNames { get; init; } = Array.Empty<string>();
+
+    /// <summary>The header values; internal, so no formatter, serializer or export sees them.</summary>
+    internal IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    public override string ToString() => Name is not null ? $"{Type}:{Name}" : ServerLabel is not null ? $"{Type}:{ServerLabel}" : Type;
+
+    /// <summary>A copy of <paramref name="other"/>, for object initializers that change a few fields.</summary>
+    internal OaiTool(OaiTool other)
+    {
+        Type = other.Type;
+        Name = other.Name;
+        Description = other.Description;
+        ParametersJson = other.ParametersJson;
+        Strict = other.Strict;
+        Handler = other.Handler;
+        FileIds = other.FileIds;
+        VectorStoreIds = other.VectorStoreIds;
+        ContainerId = other.ContainerId;
+        MemoryLimit = other.MemoryLimit;
+        MaxNumResults = other.MaxNumResults;
+        FilterJson = other.FilterJson;
+        AllowedDomains = other.AllowedDomains;
+        SearchContextSize = other.SearchContextSize;
+        UserLocation = other.UserLocation;
+        Size = other.Size;
+        Quality = other.Quality;
+        OutputFormat = other.OutputFormat;
+        ServerLabel = other.ServerLabel;
+        ServerUrl = other.ServerUrl;
+        AllowedTools = other.AllowedTools;
+        RequireApproval = other.RequireApproval;
+        HeaderNames = other.HeaderNames;
+        Headers = other.Headers;
+    }
 }

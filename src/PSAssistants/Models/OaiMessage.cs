@@ -34,6 +34,13 @@ public sealed class OaiMessage : OaiObject
 
     private IReadOnlyDictionary<string, string> _metadata = OaiMetadata.Empty;
 
+    /// <summary>The images the message shows: a file id (file-...) or a URL per image part.</summary>
+    public IReadOnlyList<string> Images => new OaiPrintableList<string>(Content.Where(c => c.IsImage).Select(c => c.FileId ?? c.ImageUrl ?? "").ToList());
+
+    /// <summary>The web pages the message cites (url_citation annotations: Url, Title, StartIndex, EndIndex).</summary>
+    public IReadOnlyList<OaiMessageAnnotation> UrlCitations =>
+        new OaiPrintableList<OaiMessageAnnotation>(Content.SelectMany(c => c.Annotations).Where(a => a.Type == "url_citation").ToList());
+
     public override string ToString() => Text;
 
     private protected override IEnumerable<OaiObject?> Parts => Content;
@@ -55,6 +62,16 @@ public sealed class OaiMessageContentList : System.Collections.ObjectModel.ReadO
     public override string ToString() => string.Join("\n", this.Select(p => p.ToString()));
 }
 
+/// <summary>A list printed as its items joined by "; ", so Export-Csv and string expansion show the items, not a type name.</summary>
+public sealed class OaiPrintableList<T> : System.Collections.ObjectModel.ReadOnlyCollection<T>
+{
+    internal OaiPrintableList(IList<T> items) : base(items)
+    {
+    }
+
+    public override string ToString() => string.Join("; ", this.Select(i => i?.ToString()));
+}
+
 /// <summary>One part of a message's content: text, an image file, an image URL or a refusal.</summary>
 public sealed class OaiMessageContent : OaiObject
 {
@@ -66,7 +83,14 @@ public sealed class OaiMessageContent : OaiObject
     public string? Text { get; init; }
     public string? FileId { get; init; }
     public string? ImageUrl { get; init; }
+
+    /// <summary>An image part's detail: auto, low or high.</summary>
+    public string? Detail { get; init; }
+
     public string? Refusal { get; init; }
+
+    /// <summary>True for an image part (image_file or image_url on Assistants v2, input_image on Responses).</summary>
+    public bool IsImage => Type is "image_file" or "image_url" or "input_image";
 
     /// <summary>The file name a part names (Responses input_file parts), as the server gave it.</summary>
     public string? FileName { get; init; }

@@ -73,19 +73,51 @@ public sealed class OaiRequiredAction : OaiObject
     private protected override IEnumerable<OaiObject?> Parts => ToolCalls;
 }
 
+/// <summary>
+/// A tool call of a run: a function call to answer, an MCP approval request (mcp_approval_request) to approve or
+/// deny, or, in run steps, what a hosted tool did (web_search_call, image_generation_call, mcp_call,
+/// mcp_list_tools, code_interpreter, file_search). Save-OaiFile saves the image of an image_generation_call.
+/// </summary>
 public sealed class OaiToolCall : OaiObject
 {
     public string Id { get; internal set; } = "";
+
+    /// <summary>The API's type: function, mcp_approval_request, web_search_call, image_generation_call, mcp_call, ...</summary>
     public string Type { get; internal set; } = OaiToolType.Function;
+
+    /// <summary>The function's or the MCP tool's name.</summary>
     public string? Name { get; internal set; }
 
     /// <summary>The arguments as the model wrote them: a JSON object in text.</summary>
     public string? Arguments { get; internal set; }
 
-    /// <summary>What the call returned, where the server reports it (run steps).</summary>
+    /// <summary>What the call returned, where the server reports it (run steps, mcp_call).</summary>
     public string? Output { get; internal set; }
 
-    public override string ToString() => $"{Name}({Arguments})";
+    /// <summary>The MCP server the call or approval request concerns.</summary>
+    public string? ServerLabel { get; internal set; }
+
+    /// <summary>The item's status as the server gave it (completed, failed, ...), where it gives one.</summary>
+    public string? Status { get; internal set; }
+
+    /// <summary>web_search_call: the query searched.</summary>
+    public string? Query { get; internal set; }
+
+    /// <summary>The thread and run the call belongs to, for Save-OaiFile to fetch a generated image.</summary>
+    internal string? ThreadId { get; set; }
+
+    internal string? RunId { get; set; }
+
+    /// <summary>True for a request a user must approve or deny (Submit-OaiToolOutput -Approve/-Deny).</summary>
+    public bool IsApprovalRequest => Type == "mcp_approval_request";
+
+    public override string ToString() => Type switch
+    {
+        OaiToolType.Function => $"{Name}({Arguments})",
+        "mcp_approval_request" or "mcp_call" => $"{Type} {ServerLabel}/{Name}({Arguments})",
+        "web_search_call" => Query is null ? Type : $"{Type} '{Query}'",
+        _ => $"{Type} {Id}",
+    };
 }
 
 /// <summary>One step of a run: a message it wrote (message_creation) or tool calls it made (tool_calls).</summary>

@@ -27,4 +27,9 @@ internal static class OaiToolType
     public const string Function = "function";
     public const string CodeInterpreter = "code_interpreter";
     public const string FileSearch = "file_search";
+
+    /// <summary>The hosted tools of the Responses protocol (New-OaiTool); Assistants v2 has none of them.</summary>
+    public const string WebSearch = "web_search";
+    public const string ImageGeneration = "image_generation";
+    public const string Mcp = "mcp";
 }

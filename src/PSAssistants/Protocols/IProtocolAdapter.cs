@@ -73,10 +73,29 @@ internal interface IProtocolAdapter
     /// response on the same conversation, so the run that continues has a new id.
     /// </summary>
     Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct);
+
+    /// <summary>The purpose files given to a message (-FilePath) are uploaded with: what the protocol reads them as.</summary>
+    string MessageFilePurpose { get; }
+
+    /// <summary>
+    /// Writes one image a run made (an image_generation_call item) into <paramref name="destination"/>, reading
+    /// only that item, so that saving many images holds one at a time. Where the protocol has no such tool,
+    /// OaiNotSupported.
+    /// </summary>
+    Task DownloadGeneratedImageAsync(string threadId, string itemId, Stream destination, CancellationToken ct);
 }
 
-/// <summary>The answer to one tool call: the call's id and the output as text (JSON for structured results).</summary>
-internal sealed record ToolOutput(string CallId, string Output);
+/// <summary>
+/// The answer to one item a run waits for: a tool call's output as text (JSON for structured results), or,
+/// with <see cref="Approve"/> set, the answer to an MCP approval request (Output is then empty).
+/// </summary>
+internal sealed record ToolOutput(string CallId, string Output)
+{
+    public bool? Approve { get; init; }
+}
+
+/// <summary>An image in a message: an uploaded file (file id) or a URL, with the detail the model looks at it in.</summary>
+internal sealed record ImageInput(string? FileId, string? Url, string Detail = "auto");
 
 internal static class ProtocolAdapters
 {
@@ -146,6 +165,9 @@ internal sealed record MessageCreateOptions
 
     /// <summary>The tools the files are for: code_interpreter and/or file_search; empty means the protocol's default.</summary>
     public IReadOnlyList<string> AttachTo { get; init; } = Array.Empty<string>();
+
+    /// <summary>Images the message shows the model (image parts on Assistants v2, input_image parts on Responses).</summary>
+    public IReadOnlyList<ImageInput> Images { get; init; } = Array.Empty<ImageInput>();
 }
 
 internal sealed record RunCreateOptions
@@ -157,6 +179,9 @@ internal sealed record RunCreateOptions
     public string? Instructions { get; init; }
     public string? AdditionalInstructions { get; init; }
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>Tools for this run instead of the assistant's (Start-OaiRun -Tool); null keeps the assistant's.</summary>
+    public IReadOnlyList<OaiTool>? Tools { get; init; }
 
     /// <summary>
     /// The instructions the run goes with, by one rule on both protocols: -Instructions, else the assistant's

@@ -48,7 +48,7 @@ internal sealed class RunWaiter
     /// <summary>Follows an existing run (Wait-OaiRun): by its stream where the protocol can attach, else by polling.</summary>
     public WaitResult FollowExisting(OaiRun run)
     {
-        if (run.IsTerminal || (run.Status == OaiRunStatus.RequiresAction && _options.Tools is null)) return new WaitResult(run, false);
+        if (run.IsTerminal || (run.Status == OaiRunStatus.RequiresAction && !_options.AnswersAnything)) return new WaitResult(run, false);
         if (run.Status == OaiRunStatus.RequiresAction) return Follow(run, null);
         var start = _host.Streaming ? _host.Await(ct => _adapter.ResumeRunStreamAsync(run, null, ct)) : null;
         return Follow(run, start);
@@ -64,10 +64,9 @@ internal sealed class RunWaiter
             {
                 if (!SettleRound(start)) return new WaitResult(_state.Run!, TimedOut: true);
                 var settled = _state.Run!;
-                if (settled.Status == OaiRunStatus.RequiresAction && _options.Tools is { } tools && settled.RequiredAction is { ToolCalls.Count: > 0 })
+                if (settled.Status == OaiRunStatus.RequiresAction && settled.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(settled) is { } outputs)
                 {
                     // All calls of a round are answered together, then the same wait goes on with the run's next stream.
-                    var outputs = tools.Answer(settled);
                     var stream = _host.Streaming;
                     start = _host.Await(ct => _adapter.SubmitToolOutputsAsync(settled, outputs, stream, ct));
                     if (start.Run is { } next) _state.Run = next;
@@ -87,6 +86,36 @@ internal sealed class RunWaiter
         {
             _host.CompleteProgress();
         }
+    }
+
+    /// <summary>
+    /// The answers to a round of a run in requires_action, or null when the round must go back to the caller: an
+    /// MCP approval request for a tool not named in -ApproveMcpTool, or function calls with -NoAutoTool.
+    /// </summary>
+    private IReadOnlyList<ToolOutput>? AnswerRound(OaiRun run)
+    {
+        var calls = run.RequiredAction!.ToolCalls;
+        var approvals = calls.Where(c => c.IsApprovalRequest).ToList();
+        var functions = calls.Where(c => !c.IsApprovalRequest).ToList();
+        foreach (var request in approvals)
+        {
+            var approved = _options.ApproveMcpTools?.Any(n => string.Equals(n, request.Name, StringComparison.Ordinal)
+                || string.Equals(n, $"{request.ServerLabel}/{request.Name}", StringComparison.Ordinal)) == true;
+            if (!approved)
+            {
+                _host.WriteVerbose($"Run {run.Id} asks to approve MCP call {request.ServerLabel}/{request.Name} ({request.Id}); returning it for Submit-OaiToolOutput -Approve or -Deny.");
+                return null;
+            }
+        }
+        if (functions.Count > 0 && _options.Tools is null) return null;
+        var outputs = new List<ToolOutput>();
+        foreach (var request in approvals)
+        {
+            _host.WriteVerbose($"Approving MCP call {request.ServerLabel}/{request.Name} ({request.Id}), as -ApproveMcpTool allows.");
+            outputs.Add(new ToolOutput(request.Id, "") { Approve = true });
+        }
+        if (functions.Count > 0) outputs.AddRange(_options.Tools!.Answer(run, functions));
+        return outputs;
     }
 
     /// <summary>One round: the stream, then polling if the run is not settled, or a reconcile after a break. False when time ran out.</summary>

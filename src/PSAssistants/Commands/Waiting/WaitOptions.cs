@@ -16,12 +16,21 @@ internal sealed record WaitOptions
 
     /// <summary>Answers tool calls so the wait goes on past requires_action; null returns the run there.</summary>
     public IToolAnswerer? Tools { get; init; }
+
+    /// <summary>
+    /// MCP tools whose calls the wait approves (Start-OaiRun -ApproveMcpTool): a tool name, or server_label/name.
+    /// An approval request for any other tool returns the run at requires_action: nothing is approved unasked.
+    /// </summary>
+    public IReadOnlyCollection<string>? ApproveMcpTools { get; init; }
+
+    /// <summary>Whether the wait can answer anything at requires_action, or returns the run there at once.</summary>
+    public bool AnswersAnything => Tools is not null || ApproveMcpTools is { Count: > 0 };
 }
 
-/// <summary>Answers all tool calls of a run in requires_action (ToolAnswerer runs PowerShell commands).</summary>
+/// <summary>Answers the function calls of a run in requires_action (ToolAnswerer runs PowerShell commands).</summary>
 internal interface IToolAnswerer
 {
-    IReadOnlyList<ToolOutput> Answer(OaiRun run);
+    IReadOnlyList<ToolOutput> Answer(OaiRun run, IEnumerable<OaiToolCall> calls);
 }
 
 /// <summary>The timings of a wait, named so that they are read and tuned in one place (tests make them zero).</summary>

@@ -45,7 +45,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Name = o.Name,
             Description = o.Description,
             Instructions = o.Instructions,
-            Tools = o.Tools.Count == 0 ? null : o.Tools.Select(ToWire).ToList(),
+            Tools = o.Tools.Count == 0 ? null : CheckTools(o.Tools).Select(ToWire).ToList(),
             ToolResources = ToolResources(o.Tools),
             Metadata = o.Metadata,
             Temperature = o.Temperature,
@@ -71,7 +71,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Name = o.Name,
             Description = o.Description,
             Instructions = o.Instructions,
-            Tools = o.Tools?.Select(ToWire).ToList(),
+            Tools = o.Tools is null ? null : CheckTools(o.Tools).Select(ToWire).ToList(),
             ToolResources = o.Tools is null ? null : ToolResources(o.Tools, replace: true),
             Metadata = o.Metadata,
             Temperature = o.Temperature,
@@ -159,7 +159,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     {
         Metadata = o.Metadata,
         Messages = o.Messages.Count == 0 ? null
-            : o.Messages.Select(m => new CreateMessageRequest { Role = m.Role, Content = m.Content, Metadata = m.Metadata }).ToList(),
+            : o.Messages.Select(m => new CreateMessageRequest { Role = m.Role, Content = Content(m), Metadata = m.Metadata, Attachments = Attachments(m) }).ToList(),
     };
 
     public async Task<OaiThread> GetThreadAsync(string threadId, CancellationToken ct) =>
@@ -170,7 +170,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public async Task<OaiMessage> AddMessageAsync(string threadId, MessageCreateOptions o, CancellationToken ct)
     {
-        var body = new CreateMessageRequest { Role = o.Role, Content = o.Content, Metadata = o.Metadata, Attachments = Attachments(o) };
+        var body = new CreateMessageRequest { Role = o.Role, Content = Content(o), Metadata = o.Metadata, Attachments = Attachments(o) };
         return Map(await _client.PostAsync(ThreadPath(threadId) + "/messages", body, J.CreateMessageRequest, J.MessageObject, ct).ConfigureAwait(false));
     }
 
@@ -214,6 +214,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Model = o.Model,
             Instructions = o.InstructionsFor(assistantInstructions),
             Metadata = o.Metadata,
+            Tools = RunTools(o),
             Stream = stream ? true : null,
         };
         if (!stream) return new RunStart(Map(await _client.PostAsync("/threads/runs", body, J.CreateThreadAndRunRequest, J.RunObject, ct).ConfigureAwait(false)));
@@ -249,6 +250,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     {
         AssistantId = OaiId.Check(o.AssistantId, "assistant"),
         Model = o.Model,
+        Tools = RunTools(o),
         Instructions = o.Instructions,
         AdditionalInstructions = o.AdditionalInstructions,
         Metadata = o.Metadata,
@@ -338,9 +340,59 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     private static DateTimeOffset? Time(long? seconds) => seconds is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
 
+    /// <summary>
+    /// Refuses, before any request, what Assistants v2 has no place for: the hosted tools of Responses and the
+    /// options only Responses takes. Nothing is dropped silently.
+    /// </summary>
+    internal static IReadOnlyList<OaiTool> CheckTools(IReadOnlyList<OaiTool> tools)
+    {
+        foreach (var t in tools)
+        {
+            if (t.Type is not (OaiToolType.CodeInterpreter or OaiToolType.FileSearch or OaiToolType.Function))
+                throw NotOnAssistants($"The {t.Type} tool", "its tools are code_interpreter, file_search and functions");
+            if (t.ContainerId is not null || t.MemoryLimit is not null)
+                throw NotOnAssistants("A code interpreter container (-ContainerId, -MemoryLimit)", "the code interpreter runs without containers there");
+            if (t.FilterJson is not null)
+                throw NotOnAssistants("A file_search filter (-Filter)", "its file_search tool takes no attribute filter");
+        }
+        return tools;
+    }
+
+    /// <summary>A run's own tools (Start-OaiRun -Tool). A run has no tool_resources here, so files stay with the assistant or thread.</summary>
+    private static List<ToolWire>? RunTools(RunCreateOptions o)
+    {
+        if (o.Tools is null) return null;
+        if (o.Tools.Any(t => t.FileIds.Count > 0 || t.VectorStoreIds.Count > 0))
+            throw NotOnAssistants("Files or vector stores on a run's own tools", "a run has no tool_resources; give them to the assistant (Set-OaiAssistant) or attach files to a message");
+        return CheckTools(o.Tools).Select(ToWire).ToList();
+    }
+
+    private static OaiApiException NotOnAssistants(string feature, string why) =>
+        new(OaiErrorKind.NotSupported, $"{feature} is not available on the Assistants protocol: {why}. Connect with -Protocol Responses to use it.");
+
+    /// <summary>A message's content: its text as a string, or text then image parts when it carries images.</summary>
+    internal static object Content(MessageCreateOptions m)
+    {
+        if (m.Images.Count == 0) return m.Content;
+        var parts = new List<MessageContentPartRequest> { new() { Type = "text", Text = m.Content } };
+        foreach (var image in m.Images)
+        {
+            parts.Add(image.FileId is { } id
+                ? new MessageContentPartRequest { Type = "image_file", ImageFile = new ImageFileWire { FileId = OaiId.Check(id, "file"), Detail = image.Detail } }
+                : new MessageContentPartRequest { Type = "image_url", ImageUrl = new ImageUrlWire { Url = image.Url, Detail = image.Detail } });
+        }
+        return parts;
+    }
+
+    public string MessageFilePurpose => "assistants";
+
+    public Task DownloadGeneratedImageAsync(string threadId, string itemId, Stream destination, CancellationToken ct) =>
+        throw NotOnAssistants("Images made by a run", "it has no image_generation tool");
+
     private static ToolWire ToWire(OaiTool t) => new()
     {
         Type = t.Type,
+        FileSearch = t.Type == OaiToolType.FileSearch && t.MaxNumResults is { } max ? new FileSearchOptionsWire { MaxNumResults = max } : null,
         Function = t.Type != OaiToolType.Function ? null : new FunctionWire
         {
             Name = t.Name ?? "",
@@ -356,6 +408,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         Description = t.Function?.Description,
         ParametersJson = t.Function?.Parameters is { } p && p.ValueKind != System.Text.Json.JsonValueKind.Null ? p.GetRawText() : null,
         Strict = t.Function?.Strict,
+        MaxNumResults = t.FileSearch?.MaxNumResults,
         FileIds = t.Type == OaiToolType.CodeInterpreter ? resources?.CodeInterpreter?.FileIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
         VectorStoreIds = t.Type == OaiToolType.FileSearch ? resources?.FileSearch?.VectorStoreIds?.ToArray() ?? Array.Empty<string>() : Array.Empty<string>(),
     };
@@ -431,6 +484,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             Text = c.Text?.Value,
             FileId = c.ImageFile?.FileId,
             ImageUrl = c.ImageUrl?.Url,
+            Detail = c.ImageFile?.Detail ?? c.ImageUrl?.Detail,
             Refusal = c.Refusal,
             Annotations = c.Text?.Annotations?.Select(Map).ToArray() ?? Array.Empty<OaiMessageAnnotation>(),
         }).ToArray() ?? Array.Empty<OaiMessageContent>();

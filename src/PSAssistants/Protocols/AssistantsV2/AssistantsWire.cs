@@ -27,6 +27,14 @@ internal sealed class ToolWire
 {
     public string Type { get; set; } = "";
     public FunctionWire? Function { get; set; }
+
+    /// <summary>file_search options: {max_num_results}.</summary>
+    public FileSearchOptionsWire? FileSearch { get; set; }
+}
+
+internal sealed class FileSearchOptionsWire
+{
+    public int? MaxNumResults { get; set; }
 }
 
 internal sealed class FunctionWire
@@ -114,6 +122,7 @@ internal sealed class CreateThreadAndRunRequest
     public string AssistantId { get; set; } = "";
     public CreateThreadRequest? Thread { get; set; }
     public string? Model { get; set; }
+    public List<ToolWire>? Tools { get; set; }
     public string? Instructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
     public bool? Stream { get; set; }
@@ -208,17 +217,30 @@ internal sealed class FileSearchResourcesWire
 internal sealed class ImageFileWire
 {
     public string? FileId { get; set; }
+    public string? Detail { get; set; }
 }
 
 internal sealed class ImageUrlWire
 {
     public string? Url { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>A part of a new message's content: text {text}, image_file {file_id, detail} or image_url {url, detail}.</summary>
+internal sealed class MessageContentPartRequest
+{
+    public string Type { get; set; } = "text";
+    public string? Text { get; set; }
+    public ImageFileWire? ImageFile { get; set; }
+    public ImageUrlWire? ImageUrl { get; set; }
 }
 
 internal sealed class CreateMessageRequest
 {
     public string Role { get; set; } = "user";
-    public string Content { get; set; } = "";
+
+    /// <summary>The text as a string, or a list of parts (<see cref="MessageContentPartRequest"/>) when the message carries images.</summary>
+    public object Content { get; set; } = "";
     public List<AttachmentWire>? Attachments { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
 }
@@ -290,6 +312,9 @@ internal sealed class CreateRunRequest
 {
     public string AssistantId { get; set; } = "";
     public string? Model { get; set; }
+
+    /// <summary>Tools for this run instead of the assistant's.</summary>
+    public List<ToolWire>? Tools { get; set; }
     public string? Instructions { get; set; }
     public string? AdditionalInstructions { get; set; }
     public IReadOnlyDictionary<string, string>? Metadata { get; set; }
@@ -339,6 +364,8 @@ internal sealed class ListWire<T>
 [JsonSerializable(typeof(CreateThreadRequest))]
 [JsonSerializable(typeof(MessageObject))]
 [JsonSerializable(typeof(CreateMessageRequest))]
+[JsonSerializable(typeof(List<MessageContentPartRequest>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ListWire<MessageObject>))]
 [JsonSerializable(typeof(RunObject))]
 [JsonSerializable(typeof(CreateRunRequest))]

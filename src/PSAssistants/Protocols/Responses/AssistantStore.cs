@@ -203,6 +203,22 @@ internal sealed class StoredAssistant
             Strict = t.Strict,
             FileIds = t.FileIds.Count == 0 ? null : t.FileIds.ToList(),
             VectorStoreIds = t.VectorStoreIds.Count == 0 ? null : t.VectorStoreIds.ToList(),
+            ContainerId = t.ContainerId,
+            MemoryLimit = t.MemoryLimit,
+            MaxNumResults = t.MaxNumResults,
+            Filter = t.FilterJson is null ? null : JsonDocument.Parse(t.FilterJson).RootElement.Clone(),
+            AllowedDomains = t.AllowedDomains.Count == 0 ? null : t.AllowedDomains.ToList(),
+            SearchContextSize = t.SearchContextSize,
+            UserLocation = t.UserLocation is { Count: > 0 } l ? new Dictionary<string, string>(l) : null,
+            Size = t.Size,
+            Quality = t.Quality,
+            OutputFormat = t.OutputFormat,
+            ServerLabel = t.ServerLabel,
+            ServerUrl = t.ServerUrl,
+            AllowedTools = t.AllowedTools.Count == 0 ? null : t.AllowedTools.ToList(),
+            RequireApproval = t.RequireApproval,
+            // Header values are secrets and never written: only their names, so a run can say what is missing.
+            HeaderNames = t.HeaderNames.Count == 0 ? null : t.HeaderNames.ToList(),
         }).ToList(),
         Metadata = a.Metadata.Count == 0 ? null : new Dictionary<string, string>(a.Metadata),
         Temperature = a.Temperature,
@@ -227,6 +243,21 @@ internal sealed class StoredAssistant
             Strict = t.Strict,
             FileIds = t.FileIds?.ToArray() ?? Array.Empty<string>(),
             VectorStoreIds = t.VectorStoreIds?.ToArray() ?? Array.Empty<string>(),
+            ContainerId = t.ContainerId,
+            MemoryLimit = t.MemoryLimit,
+            MaxNumResults = t.MaxNumResults,
+            FilterJson = t.Filter is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } f ? f.GetRawText() : null,
+            AllowedDomains = t.AllowedDomains?.ToArray() ?? Array.Empty<string>(),
+            SearchContextSize = t.SearchContextSize,
+            UserLocation = t.UserLocation,
+            Size = t.Size,
+            Quality = t.Quality,
+            OutputFormat = t.OutputFormat,
+            ServerLabel = t.ServerLabel,
+            ServerUrl = t.ServerUrl,
+            AllowedTools = t.AllowedTools?.ToArray() ?? Array.Empty<string>(),
+            RequireApproval = t.RequireApproval,
+            HeaderNames = t.HeaderNames?.ToArray() ?? Array.Empty<string>(),
         }).ToArray() ?? Array.Empty<OaiTool>(),
         Metadata = OaiMetadata.From(Metadata),
         Temperature = Temperature,
@@ -250,6 +281,24 @@ internal sealed class StoredTool
 
     /// <summary>file_search: the vector stores it searches.</summary>
     public List<string>? VectorStoreIds { get; set; }
+
+    public string? ContainerId { get; set; }
+    public string? MemoryLimit { get; set; }
+    public int? MaxNumResults { get; set; }
+    public JsonElement? Filter { get; set; }
+    public List<string>? AllowedDomains { get; set; }
+    public string? SearchContextSize { get; set; }
+    public Dictionary<string, string>? UserLocation { get; set; }
+    public string? Size { get; set; }
+    public string? Quality { get; set; }
+    public string? OutputFormat { get; set; }
+    public string? ServerLabel { get; set; }
+    public string? ServerUrl { get; set; }
+    public List<string>? AllowedTools { get; set; }
+    public string? RequireApproval { get; set; }
+
+    /// <summary>mcp: the names of its headers. The values are never stored (see OaiTool.HeaderNames).</summary>
+    public List<string>? HeaderNames { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

@@ -17,6 +17,15 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// <summary>Metadata key that ties a response back to the local assistant that started it.</summary>
     internal const string AssistantIdKey = "psassistants_assistant_id";
 
+    /// <summary>
+    /// Metadata key of a response that answers tool calls: the response that asked them. Get-OaiRunStep follows
+    /// it back, so the steps of a whole wait are listed from the run that wait returned.
+    /// </summary>
+    internal const string PreviousRunKey = "psassistants_previous_run_id";
+
+    /// <summary>How far back Get-OaiRunStep follows a chain of answered responses.</summary>
+    private const int MaxChain = 100;
+
     private static readonly ResponsesJson J = ResponsesJson.Default;
 
     /// <summary>What this session saw of messages, for the fields conversation items do not carry.</summary>
@@ -45,7 +54,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
     {
-        foreach (var tool in o.Tools) ToWire(tool);
+        foreach (var tool in o.Tools) ToWire(tool, null, forRequest: false);
         var assistant = new OaiAssistant
         {
             Id = AssistantStore.NewId(),
@@ -92,7 +101,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         OaiId.Check(assistantId, "assistant");
         var current = _store.Find(assistantId)?.ToModel() ?? throw AssistantNotFound(assistantId);
-        foreach (var tool in o.Tools ?? Array.Empty<OaiTool>()) ToWire(tool);
+        foreach (var tool in o.Tools ?? Array.Empty<OaiTool>()) ToWire(tool, null, forRequest: false);
         var updated = new OaiAssistant
         {
             Id = current.Id,
@@ -132,6 +141,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (o.Messages.Count > 20) throw new OaiArgumentException("A conversation starts with at most 20 items; add the rest with Add-OaiMessage.");
         if (o.Messages.Any(m => m.Metadata is { Count: > 0 }))
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread instead");
+        if (o.Messages.Any(HasParts))
+        {
+            // Images and files go in as parts, which only the part-list form carries.
+            var parts = new CreateConversationPartsBody { Metadata = o.Metadata ?? OaiMetadata.Empty, Items = o.Messages.Select(PartsMessage).ToList() };
+            return Map(await _client.PostAsync("/conversations", parts, J.CreateConversationPartsBody, J.ConversationResource, ct).ConfigureAwait(false));
+        }
         var body = new CreateConversationBody
         {
             Metadata = o.Metadata ?? OaiMetadata.Empty,
@@ -165,11 +180,11 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (o.Metadata is { Count: > 0 })
             throw NotOnResponses("Message metadata", "conversation items carry no metadata; put it on the thread (New-OaiThread -Metadata) instead");
         ItemListWire list;
-        if (o.FileIds.Count > 0)
+        if (HasParts(o))
         {
-            // Files go in as input_file parts, which only the part-list form carries.
+            // Files and images go in as input_file and input_image parts, which only the part-list form carries.
             var parts = new CreatePartItemsBody();
-            parts.Items.Add(InputFileMessage(o));
+            parts.Items.Add(PartsMessage(o));
             list = await _client.PostAsync(ConversationPath(threadId) + "/items", parts, J.CreatePartItemsBody, J.ItemListWire, ct).ConfigureAwait(false);
         }
         else
@@ -282,7 +297,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 $"Response {run.Id} does not name the assistant that started it (metadata {AssistantIdKey}), so its tool calls cannot be answered in a new response.");
         var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
-        body.Input = outputs.Select(o => new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
+        // The new response names the one that asked, so its steps can be listed with those before it.
+        if (body.Metadata is { } m && (m.Count < OaiMetadata.MaxPairs || m.ContainsKey(PreviousRunKey)))
+            body.Metadata = new Dictionary<string, string>(m) { [PreviousRunKey] = run.Id };
+        body.Input = outputs.Select(o => o.Approve is { } approve
+            ? new FunctionCallOutputWire { Type = "mcp_approval_response", ApprovalRequestId = o.CallId, RequestId = o.CallId, Approve = approve }
+            : new FunctionCallOutputWire { CallId = o.CallId, Output = o.Output }).ToList();
         if (!stream)
         {
             var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
@@ -326,7 +346,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Background = true,
             Store = true,
             Stream = stream,
-            Tools = assistant.Tools.Count == 0 ? null : assistant.Tools.Select(ToWire).ToList(),
+            Tools = (o.Tools ?? assistant.Tools) is { Count: > 0 } tools ? tools.Select(t => ToWire(t, assistant.Id, forRequest: true)).ToList() : null,
             Prompt = assistant.PromptId is null ? null : new PromptWire { Id = assistant.PromptId, Version = assistant.PromptVersion },
             Metadata = metadata,
             Temperature = assistant.Temperature,
@@ -386,31 +406,122 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     /// <summary>
     /// A response has no steps of its own: its output items stand for them, a message item as message_creation
-    /// and function calls as tool_calls (their outputs live in the next response's input, so Output is empty).
+    /// and a function call as tool_calls. When tool calls were answered, the run is the last of a chain of
+    /// responses, each naming the one before (metadata psassistants_previous_run_id): the steps of all of them are
+    /// listed, oldest first, and each call's Output is read from the input of the response that answered it.
     /// </summary>
     public async IAsyncEnumerable<OaiRunStep> ListRunStepsAsync(string threadId, string runId, ListOptions options,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
-        IEnumerable<ItemWire> items = (response.Output ?? new List<ItemWire>()).Where(i => i.Type is "message" or "function_call");
-        if (options.Order == "desc") items = items.Reverse();
-        if (options.After is { } after) items = items.SkipWhile(i => (i.Id ?? i.CallId) != after).Skip(1);
-        foreach (var item in items.Take(options.First ?? int.MaxValue))
+        var chain = new List<ResponseObject> { await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false) };
+        while (chain.Count < MaxChain && chain[0].Metadata is { } m && m.TryGetValue(PreviousRunKey, out var previous) && previous.Length > 0)
+            chain.Insert(0, await _client.GetAsync(ResponsePath(previous), J.ResponseObject, ct).ConfigureAwait(false));
+
+        var steps = new List<OaiRunStep>();
+        for (var i = 0; i < chain.Count; i++)
         {
-            yield return new OaiRunStep
+            var response = chain[i];
+            Learn(response);
+            var items = (response.Output ?? new List<ItemWire>()).Where(x => x.Type == "message" || StepToolTypes.Contains(x.Type)).ToList();
+            var outputs = items.Any(x => x.Type == "function_call") && i + 1 < chain.Count
+                ? await AnswersAsync(chain[i + 1].Id, ct).ConfigureAwait(false)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in items)
             {
-                Id = item.Id ?? item.CallId ?? "",
-                RunId = response.Id,
-                ThreadId = response.Conversation?.Id ?? threadId,
-                Type = item.Type == "message" ? "message_creation" : "tool_calls",
-                Status = item.Status,
-                MessageId = item.Type == "message" ? item.Id : null,
-                ToolCalls = item.Type == "function_call"
-                    ? new[] { new OaiToolCall { Id = item.CallId ?? item.Id ?? "", Name = item.Name, Arguments = item.Arguments } }
-                    : Array.Empty<OaiToolCall>(),
-                CreatedAt = Time(response.CreatedAt),
-            };
+                var callId = item.CallId ?? item.Id ?? "";
+                steps.Add(new OaiRunStep
+                {
+                    Id = item.Id ?? item.CallId ?? "",
+                    RunId = response.Id,
+                    ThreadId = response.Conversation?.Id ?? threadId,
+                    Type = item.Type == "message" ? "message_creation" : "tool_calls",
+                    Status = item.Status,
+                    MessageId = item.Type == "message" ? item.Id : null,
+                    ToolCalls = item.Type == "message" ? Array.Empty<OaiToolCall>() : new[] { StepCall(item, response, threadId, outputs.GetValueOrDefault(callId)) },
+                    CreatedAt = Time(response.CreatedAt),
+                    CompletedAt = response.CompletedAt is { } c ? Time(c) : null,
+                });
+            }
         }
+        IEnumerable<OaiRunStep> ordered = options.Order == "desc" ? Enumerable.Reverse(steps) : steps;
+        if (options.After is { } after) ordered = ordered.SkipWhile(x => x.Id != after && x.ToolCalls.FirstOrDefault()?.Id != after).Skip(1);
+        foreach (var step in ordered.Take(options.First ?? int.MaxValue)) yield return step;
+    }
+
+    /// <summary>The answers a response was given: its function_call_output input items, by call id.</summary>
+    private async Task<Dictionary<string, string>> AnswersAsync(string responseId, CancellationToken ct)
+    {
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var query = new OaiQuery().Set("limit", 100).Set("order", "asc");
+        await foreach (var item in _client.ListAsync(ResponsePath(responseId) + "/input_items", query, J.ItemListWire,
+            p => p.Data, p => p.HasMore, p => p.LastId, null, ct).ConfigureAwait(false))
+        {
+            if (item.Type == "function_call_output" && item.CallId is { } id && item.Output is { } output) answers[id] = output;
+        }
+        return answers;
+    }
+
+    /// <summary>The output items that stand for tool calls in run steps: function calls and what the hosted tools did.</summary>
+    private static readonly HashSet<string> StepToolTypes = new(StringComparer.Ordinal)
+    {
+        "function_call", "web_search_call", "image_generation_call", "mcp_call", "mcp_list_tools", "mcp_approval_request",
+        "code_interpreter_call", "file_search_call",
+    };
+
+    /// <summary>A step's tool call: a function call with its answer (from the next response's input), or what a hosted tool did.</summary>
+    private static OaiToolCall StepCall(ItemWire item, ResponseObject response, string threadId, string? answer) => new()
+    {
+        Id = item.Type == "function_call" ? item.CallId ?? item.Id ?? "" : item.Id ?? "",
+        Type = item.Type == "function_call" ? OaiToolType.Function : item.Type,
+        Name = item.Name,
+        Arguments = item.Arguments,
+        Output = item.Type == "function_call" ? answer : item.Output,
+        ServerLabel = item.ServerLabel,
+        Status = item.Status,
+        Query = item.Action?.Query,
+        ThreadId = response.Conversation?.Id ?? threadId,
+        RunId = response.Id,
+    };
+
+    /// <summary>
+    /// Reads one image a run made from its conversation item (GET /conversations/{id}/items/{item}), so that only
+    /// that image is in memory, and writes its bytes.
+    /// </summary>
+    public async Task DownloadGeneratedImageAsync(string threadId, string itemId, Stream destination, CancellationToken ct)
+    {
+        var path = ConversationPath(threadId) + "/items/" + OaiId.Check(itemId, "image");
+        var item = await _client.GetAsync(path, J.ImageGenerationItemWire, ct).ConfigureAwait(false);
+        if (item.Type != "image_generation_call")
+            throw new OaiApiException(OaiErrorKind.NotFound, $"Item '{itemId}' of conversation '{threadId}' is a {item.Type}, not an image the run made.");
+        if (string.IsNullOrEmpty(item.Result))
+            throw new OaiApiException(OaiErrorKind.NotFound, $"Image '{itemId}' of conversation '{threadId}' holds no image (it may have failed).");
+        byte[] bytes;
+        try { bytes = Convert.FromBase64String(item.Result); }
+        catch (FormatException ex) { throw new OaiApiException(OaiErrorKind.Protocol, $"Image '{itemId}' is not valid base64.", ex); }
+        item.Result = null;
+        await destination.WriteAsync(bytes, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The response's JSON as a user may see it: secrets the server echoed (MCP header values) masked, and the
+    /// base64 of generated images left out, so a run object does not carry every image it made (Save-OaiFile
+    /// fetches them one by one).
+    /// </summary>
+    internal static string RawForUser(string raw)
+    {
+        if (raw.Contains("\"image_generation_call\"", StringComparison.Ordinal))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(raw);
+            if (node?["output"] is System.Text.Json.Nodes.JsonArray output)
+            {
+                foreach (var item in output.OfType<System.Text.Json.Nodes.JsonObject>())
+                {
+                    if (item["type"]?.GetValue<string>() == "image_generation_call" && item.ContainsKey("result")) item["result"] = null;
+                }
+                raw = node.ToJsonString();
+            }
+        }
+        return OaiSecrets.Redact(raw);
     }
 
     /// <summary>A conversation made with its first messages, then a run on it: two requests on this protocol.</summary>
@@ -442,31 +553,56 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     internal static OaiApiException NotOnResponses(string feature, string why) =>
         new(OaiErrorKind.NotSupported, $"{feature} is not available on the Responses protocol: {why}.");
 
-    /// <summary>Assistant tools in the Responses shape; code_interpreter needs a container, which "auto" lets the server make.</summary>
+    private static bool HasParts(MessageCreateOptions m) => m.FileIds.Count > 0 || m.Images.Count > 0;
+
     /// <summary>
-    /// A message with files: its text, then one input_file part per file, which the model reads as input. A
-    /// message has no per-tool attachments on Responses: a code interpreter gets its files from the tool's
-    /// container (New-OaiAssistant -CodeInterpreterFileId), so -AttachTo code_interpreter is refused rather than lost.
+    /// A message with files or images: its text, then one input_image part per image and one input_file part per
+    /// file, which the model reads as input. A message has no per-tool attachments on Responses: a code interpreter
+    /// gets its files from the tool's container (New-OaiAssistant -CodeInterpreterFileId), so -AttachTo
+    /// code_interpreter is refused rather than lost.
     /// </summary>
-    internal static InputPartsMessageWire InputFileMessage(MessageCreateOptions o)
+    internal static InputPartsMessageWire PartsMessage(MessageCreateOptions o)
     {
         if (o.AttachTo.Contains(OaiToolType.CodeInterpreter, StringComparer.Ordinal))
             throw NotOnResponses("Attaching a file to a message for code_interpreter",
                 "the code interpreter reads the files of its container; give them to the assistant with New-OaiAssistant -CodeInterpreterFileId, or attach the file without -AttachTo to give it to the model as an input_file");
         if (o.Role != "user")
-            throw NotOnResponses("Attaching files to an assistant message", "input_file parts belong to user messages");
+            throw NotOnResponses("Attaching files or images to an assistant message", "input_file and input_image parts belong to user messages");
         var message = new InputPartsMessageWire { Role = o.Role };
         message.Content.Add(new InputContentPartWire { Type = "input_text", Text = o.Content });
+        foreach (var image in o.Images)
+        {
+            message.Content.Add(new InputContentPartWire
+            {
+                Type = "input_image",
+                FileId = image.FileId is null ? null : OaiId.Check(image.FileId, "file"),
+                ImageUrl = image.Url,
+                Detail = image.Detail,
+            });
+        }
         foreach (var id in o.FileIds) message.Content.Add(new InputContentPartWire { Type = "input_file", FileId = OaiId.Check(id, "file") });
         return message;
     }
 
-    internal static ResponsesToolWire ToWire(OaiTool t) => t.Type switch
+    public string MessageFilePurpose => "user_data";
+
+    /// <summary>
+    /// Tools in the Responses shape. code_interpreter needs a container: an existing one, or "auto" that lets the
+    /// server make one. An MCP tool's header values come from the tool, else from this process's registry for the
+    /// assistant (the store keeps only their names); <paramref name="forRequest"/> false only checks the tool.
+    /// </summary>
+    internal static ResponsesToolWire ToWire(OaiTool t, string? assistantId = null, bool forRequest = true) => t.Type switch
     {
         OaiToolType.CodeInterpreter => new ResponsesToolWire
         {
             Type = OaiToolType.CodeInterpreter,
-            Container = new ContainerWire { FileIds = t.FileIds.Count == 0 ? null : t.FileIds.Select(id => OaiId.Check(id, "file")).ToList() },
+            Container = t.ContainerId is { } container
+                ? new ContainerWire { Id = OaiId.Check(container, "container") }
+                : new ContainerWire
+                {
+                    FileIds = t.FileIds.Count == 0 ? null : t.FileIds.Select(id => OaiId.Check(id, "file")).ToList(),
+                    MemoryLimit = t.MemoryLimit,
+                },
         },
         OaiToolType.Function => new ResponsesToolWire
         {
@@ -481,11 +617,66 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         {
             Type = OaiToolType.FileSearch,
             VectorStoreIds = t.VectorStoreIds.Select(id => OaiId.Check(id, "vector store")).ToList(),
+            MaxNumResults = t.MaxNumResults,
+            Filters = t.FilterJson is null ? null : JsonDocument.Parse(t.FilterJson).RootElement.Clone(),
         },
         OaiToolType.FileSearch => throw NotOnResponses("The file_search tool without vector stores",
-            "Responses needs the vector store ids in the tool itself: give them with New-OaiAssistant -VectorStoreId"),
+            "Responses needs the vector store ids in the tool itself: give them with New-OaiAssistant -VectorStoreId or New-OaiTool -FileSearch -VectorStoreId"),
+        OaiToolType.WebSearch => new ResponsesToolWire
+        {
+            Type = OaiToolType.WebSearch,
+            SearchContextSize = t.SearchContextSize,
+            Filters = t.AllowedDomains.Count == 0 ? null : AllowedDomainsFilter(t.AllowedDomains),
+            UserLocation = t.UserLocation is not { Count: > 0 } l ? null : new UserLocationWire
+            {
+                Country = l.GetValueOrDefault("country"),
+                Region = l.GetValueOrDefault("region"),
+                City = l.GetValueOrDefault("city"),
+                Timezone = l.GetValueOrDefault("timezone"),
+            },
+        },
+        OaiToolType.ImageGeneration => new ResponsesToolWire { Type = OaiToolType.ImageGeneration, Size = t.Size, Quality = t.Quality, OutputFormat = t.OutputFormat },
+        OaiToolType.Mcp => new ResponsesToolWire
+        {
+            Type = OaiToolType.Mcp,
+            ServerLabel = t.ServerLabel ?? throw new OaiArgumentException("An MCP tool needs a server label (New-OaiTool -Mcp -ServerLabel)."),
+            ServerUrl = t.ServerUrl ?? throw new OaiArgumentException($"MCP tool '{t.ServerLabel}' has no server URL."),
+            AllowedTools = t.AllowedTools.Count == 0 ? null : t.AllowedTools.ToList(),
+            RequireApproval = t.RequireApproval,
+            Headers = forRequest ? McpHeaderValues(t, assistantId) : null,
+        },
         _ => new ResponsesToolWire { Type = t.Type },
     };
+
+    private static JsonElement AllowedDomainsFilter(IReadOnlyList<string> domains)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("allowed_domains");
+            foreach (var d in domains) w.WriteStringValue(d);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return JsonDocument.Parse(buffer.ToArray()).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// The header values of an MCP tool: its own, else those handed over in this process for the assistant. A
+    /// tool that names headers whose values this process does not hold (an assistant from the store or an
+    /// export) is refused before the request, rather than sent without its credentials.
+    /// </summary>
+    private static IReadOnlyDictionary<string, string>? McpHeaderValues(OaiTool t, string? assistantId)
+    {
+        var values = t.Headers ?? McpHeaders.Find(assistantId, t.ServerLabel);
+        if (t.HeaderNames.Count > 0 && (values is null || t.HeaderNames.Any(n => !values.ContainsKey(n))))
+        {
+            throw new OaiApiException(OaiErrorKind.InvalidRequest,
+                $"MCP tool '{t.ServerLabel}' sends the headers {string.Join(", ", t.HeaderNames)}, whose values are never stored. Hand them over in this process: Set-OaiAssistant -Tool (New-OaiTool -Mcp ... -Header ...), or Start-OaiRun -Tool for one run.");
+        }
+        return values is { Count: > 0 } ? values : null;
+    }
 
     private static DateTimeOffset Time(double seconds) => DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
 
@@ -507,6 +698,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Refusal = c.Refusal,
             FileId = c.FileId,
             ImageUrl = c.ImageUrl,
+            Detail = c.Detail,
             FileName = c.Filename,
             Annotations = c.Annotations?.Select(a => new OaiMessageAnnotation(a.Type)
             {
@@ -555,7 +747,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// </summary>
     internal static OaiRun Map(ResponseObject r, string? raw, string threadId)
     {
-        var calls = r.Output?.Where(i => i.Type == "function_call").ToArray() ?? Array.Empty<ItemWire>();
+        // Function calls to answer, and MCP approval requests to approve or deny (both make requires_action).
+        var calls = r.Output?.Where(i => i.Type is "function_call" or "mcp_approval_request").ToArray() ?? Array.Empty<ItemWire>();
         var status = r.Status ?? "";
         if (status == OaiRunStatus.Completed && calls.Length > 0) status = OaiRunStatus.RequiresAction;
         var metadata = OaiMetadata.From(r.Metadata);
@@ -579,10 +772,12 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             },
             RequiredAction = calls.Length == 0 ? null : new OaiRequiredAction
             {
-                ToolCalls = calls.Select(f => new OaiToolCall { Id = f.CallId ?? f.Id ?? "", Name = f.Name, Arguments = f.Arguments }).ToArray(),
+                ToolCalls = calls.Select(f => f.Type == "mcp_approval_request"
+                    ? new OaiToolCall { Id = f.Id ?? "", Type = f.Type, Name = f.Name, Arguments = f.Arguments, ServerLabel = f.ServerLabel }
+                    : new OaiToolCall { Id = f.CallId ?? f.Id ?? "", Name = f.Name, Arguments = f.Arguments }).ToArray(),
             },
             Metadata = metadata,
-            RawJson = raw,
+            RawJson = raw is null ? null : RawForUser(raw),
         };
     }
 
