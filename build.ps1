@@ -6,10 +6,11 @@
 .DESCRIPTION
     Tasks (run in the order given; each runs at most once):
 
-      Clean  removes out/ and the bin/ and obj/ folders under src/ and tests/.
-      Build  builds the module and the emulator, lays out an importable module in out/PSAssistants/ from an
-             allow-list, copies the emulator to out/emulator/, runs Docs, then checks the manifest
-             (Test-ModuleManifest, version = Directory.Build.props) and imports it in a fresh pwsh.
+      Clean  removes out/ and the bin/ and obj/ folders under src/, tests/ and tools/ReadyToRun/.
+      Build  builds the module and the emulator, precompiles the module (ReadyToRun, tools/ReadyToRun), lays
+             out an importable module in out/PSAssistants/ from an allow-list, copies the emulator to
+             out/emulator/, runs Docs, then checks the manifest (Test-ModuleManifest, version =
+             Directory.Build.props) and imports it in a fresh pwsh.
       Docs   compiles docs/en-US/*.md (platyPS markdown) into out/PSAssistants/en-US/PSAssistants.dll-Help.xml
              and about_*.help.txt with tools/ConvertTo-MamlHelp.ps1, always (platyPS is never used, so the
              shipped help is the same on every machine).
@@ -31,8 +32,9 @@
              $env:OPENAI_API_KEY is set.
       Bench  Build, then bench/RawClient, then bench/Bench.ps1 in a child pwsh: import time, per-call overhead
              against raw HttpClient and Invoke-RestMethod, wait latency, large lists, the Math Tutor scenario
-             beside PSOpenAI (-PeerPath), allocation per call; prints each figure with its ratio and target and
-             writes bench/results.md. -Long adds 60 s runs. Not part of Test or CI.
+             beside PSOpenAI (-PeerPath), cold start, allocation per call; prints each figure with its ratio and
+             target and writes bench/results.md. -Long adds 60 s runs; -BenchSection runs some sections only
+             and keeps the others' figures in bench/results.md. Not part of Test or CI.
 
 .EXAMPLE
     dotnet pwsh -NoProfile -File ./build.ps1 -Task Test -WireCheck
@@ -51,7 +53,11 @@ param(
     [string] $PeerPath,
 
     # For the Bench task: also wait for 60 s runs.
-    [switch] $Long
+    [switch] $Long,
+
+    # For the Bench task: only these sections of bench/Bench.ps1 (the others are kept from bench/results.md).
+    [ValidateSet('Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Cold', 'Alloc')]
+    [string[]] $BenchSection
 )
 
 Set-StrictMode -Version 3.0
@@ -68,6 +74,7 @@ $ResultsDir = Join-Path $OutDir 'test-results'
 $PackageOut = Join-Path $OutDir 'package'
 $ModuleProject = Join-Path $RepoRoot 'src/PSAssistants/PSAssistants.csproj'
 $EmulatorProject = Join-Path $RepoRoot 'tests/PSAssistants.Emulator/PSAssistants.Emulator.csproj'
+$ReadyToRunProject = Join-Path $RepoRoot 'tools/ReadyToRun/ReadyToRun.csproj'
 $TestProject = Join-Path $RepoRoot 'tests/PSAssistants.Tests/PSAssistants.Tests.csproj'
 $PesterDir = Join-Path $RepoRoot 'tests/Pester'
 $DocsDir = Join-Path $RepoRoot 'docs/en-US'
@@ -182,7 +189,7 @@ function Invoke-CleanTask {
     if (-not $script:Done.Add('Clean')) { return }
     Write-Step 'Clean'
     $targets = @($OutDir) + @(
-        foreach ($root in 'src', 'tests') {
+        foreach ($root in 'src', 'tests', 'tools/ReadyToRun') {
             Get-ChildItem -Path (Join-Path $RepoRoot $root) -Directory -Recurse -Include 'bin', 'obj' -ErrorAction Ignore |
                 Where-Object { $_.FullName -notmatch '[\\/]node_modules[\\/]' } |
                 ForEach-Object FullName
@@ -223,7 +230,14 @@ function Invoke-BuildTask {
     # The manifest's ReleaseNotes are the CHANGELOG.md section of this version; the build fails without one.
     $notes = Get-ChangelogSection -Path (Join-Path $RepoRoot 'CHANGELOG.md') -Version $version
     Copy-ManifestWithReleaseNotes -Path $RootManifest -Destination (Join-Path $ModuleOut 'PSAssistants.psd1') -Text $notes
-    Copy-Item -LiteralPath (Join-Path $moduleBin 'PSAssistants.dll') -Destination $ModuleOut
+    # The shipped dll is the IL assembly plus ReadyToRun code for .NET 10 on linux-x64 (tools/ReadyToRun says why):
+    # a fresh process then JIT-compiles far less on its first call; everywhere else the IL is used as before.
+    $ilAssembly = Join-Path $moduleBin 'PSAssistants.dll'
+    $r2rOut = Join-Path $OutDir 'r2r'
+    Invoke-Native 'Precompiling PSAssistants.dll (tools/ReadyToRun)' {
+        dotnet publish $ReadyToRunProject -c $Configuration --nologo -v minimal "-p:ModuleAssembly=$ilAssembly" -o $r2rOut
+    }
+    Copy-Item -LiteralPath (Join-Path $r2rOut 'PSAssistants.dll') -Destination $ModuleOut
     # Inbox from .NET 9 on; PowerShell 7.4 (.NET 8) loads it from the module folder.
     Copy-Item -LiteralPath (Join-Path $moduleBin 'System.Net.ServerSentEvents.dll') -Destination $ModuleOut
     $pdb = Join-Path $moduleBin 'PSAssistants.pdb'
@@ -526,6 +540,7 @@ function Invoke-BenchTask {
     $arguments = @('-RawClientPath', (Join-Path $RepoRoot 'bench/RawClient/bin/Release/net10.0/RawClient.dll'))
     if ($PeerPath) { $arguments += @('-PeerPath', (Resolve-Path $PeerPath).ProviderPath) }
     if ($Long) { $arguments += '-Long' }
+    if ($BenchSection) { $arguments += @('-Section', ($BenchSection -join ',')) }
     $exitCode = Invoke-ChildPwsh -File (Join-Path $RepoRoot 'bench/Bench.ps1') -ArgumentList $arguments -Environment @{
         PSASSISTANTS_MODULE_PATH  = (Resolve-Path $ModuleOut).ProviderPath
         PSASSISTANTS_EMULATOR_DLL = (Join-Path $EmulatorOut 'PSAssistants.Emulator.dll')

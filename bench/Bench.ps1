@@ -21,6 +21,10 @@
                (bench/probes/List.ps1): time to the first object, total time, requests, memory.
       Peer     The Math Tutor scenario by PSAssistants (both protocols) and by PSOpenAI (-PeerPath), each in a
                fresh pwsh (bench/probes/Scenario.ps1): import, cold and warm times, requests by kind.
+      Cold     The Math Tutor flow as a runbook runs it (default session from OPENAI_*, runs of 0.9 s) in -ColdRuns
+               fresh pwsh processes per protocol (bench/probes/Cold.ps1): round 1 cold, rounds 2-3 warm in the
+               same process; total and first call (New-OaiAssistant), methods JIT-compiled; for the shipped
+               (ReadyToRun) dll and for the IL-only dll of the same build, interleaved.
       Alloc    Bytes allocated per Add-OaiMessage call (GC.GetTotalAllocatedBytes, precise), beside the raw
                client, Invoke-RestMethod and the cost of invoking a cmdlet that makes no request.
 
@@ -44,8 +48,9 @@ param(
     [string] $OutFile = (Join-Path $PSScriptRoot 'results.md'),
     [string] $RawClientPath = (Join-Path $PSScriptRoot 'RawClient/bin/Release/net10.0/RawClient.dll'),
     # Import, PerCall, Wait, Lists, Peer, Alloc: an array, or one comma-separated string (as -File passes it).
-    [string[]] $Section = @('Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Alloc'),
+    [string[]] $Section = @('Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Cold', 'Alloc'),
     [ValidateRange(3, 100)] [int] $ImportRuns = 20,
+    [ValidateRange(3, 50)] [int] $ColdRuns = 7,
     [ValidateRange(10, 100000)] [int] $Calls = 1000,
     [ValidateRange(1, 50)] [int] $Rounds = 10
 )
@@ -55,7 +60,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $PSNativeCommandUseErrorActionPreference = $false
 $inv = [cultureinfo]::InvariantCulture
-$allSections = 'Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Alloc'
+$allSections = 'Import', 'PerCall', 'Wait', 'Lists', 'Peer', 'Cold', 'Alloc'
 $Section = @($Section | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 foreach ($s in $Section) { if ($s -notin $allSections) { throw "-Section '$s' is not one of $($allSections -join ', ')." } }
 
@@ -490,6 +495,70 @@ namespace PSAssistantsBench {
     }
     #endregion
 
+    #region Cold
+    Invoke-Section 'Cold' {
+        # Before and after in one run: the IL-only dll of this build (what shipped before ReadyToRun) in a copy of
+        # the module folder, beside the shipped one. Runs of 0.9 s, as a real run's shortest.
+        $ilAssembly = Join-Path $repoRoot 'src/PSAssistants/bin/Release/net8.0/PSAssistants.dll'
+        if (-not (Test-Path $ilAssembly)) { throw "The IL build is not at '$ilAssembly': run ./build.ps1 first." }
+        $ilFolder = Join-Path ([IO.Path]::GetTempPath()) "psassistants-bench-il-$PID/PSAssistants"
+        $null = New-Item -ItemType Directory -Path $ilFolder -Force
+        Copy-Item -Path (Join-Path $modulePath '*') -Destination $ilFolder -Recurse -Force
+        Copy-Item -LiteralPath $ilAssembly -Destination $ilFolder -Force
+        # Name = module folder, PSASSISTANTS_WARMUP. Before = as shipped before issue 16: IL, no warm-up.
+        $variants = [ordered]@{
+            'before: IL, no warm-up'       = @($ilFolder, '0')
+            'ReadyToRun, no warm-up'       = @($modulePath, '0')
+            'shipped: ReadyToRun + warm-up' = @($modulePath, $null)
+        }
+        Set-OaiTestEmulatorConfig -Emulator $script:Emulator -RunDurationMs 900
+        $saved = @{}
+        foreach ($name in 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_PROTOCOL') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        $env:OPENAI_BASE_URL = $base
+        $env:OPENAI_API_KEY = $key
+        try {
+            foreach ($protocol in 'Assistants', 'Responses') {
+                $env:OPENAI_PROTOCOL = $protocol
+                $runs = @{}
+                foreach ($name in $variants.Keys) { $runs[$name] = [Collections.Generic.List[object]]::new() }
+                # One discarded process first (disk cache), then the variants interleaved.
+                $null = Invoke-Probe Cold @('-ModulePath', $modulePath, '-Rounds', '2')
+                for ($i = 0; $i -lt $ColdRuns; $i++) {
+                    foreach ($name in $variants.Keys) {
+                        $env:PSASSISTANTS_WARMUP = $variants[$name][1]
+                        try { $runs[$name].Add((Invoke-Probe Cold @('-ModulePath', $variants[$name][0], '-Rounds', '3'))) }
+                        finally { $env:PSASSISTANTS_WARMUP = $null }
+                    }
+                }
+                foreach ($name in $variants.Keys) {
+                    $r = $runs[$name]
+                    $cold = @($r | ForEach-Object { $_.rounds[0].total_ms })
+                    $warm = @($r | ForEach-Object { Get-Median @($_.rounds[1].total_ms, $_.rounds[2].total_ms) })
+                    $coldFirst = @($r | ForEach-Object { $_.rounds[0].steps.'New-OaiAssistant'.ms })
+                    $warmFirst = @($r | ForEach-Object { Get-Median @($_.rounds[1].steps.'New-OaiAssistant'.ms, $_.rounds[2].steps.'New-OaiAssistant'.ms) })
+                    # Paired: each process's cold round minus its own warm rounds, which saw the same load.
+                    $gap = Get-Median @(for ($k = 0; $k -lt $r.Count; $k++) { $cold[$k] - $warm[$k] })
+                    $gapMin = ($cold | Measure-Object -Minimum).Minimum - ($warm | Measure-Object -Minimum).Minimum
+                    $methods = Get-Median @($r | ForEach-Object { $_.rounds[0].steps.PSObject.Properties | ForEach-Object { $_.Value.methods } | Measure-Object -Sum | ForEach-Object Sum })
+                    $firstMethods = Get-Median @($r | ForEach-Object { $_.rounds[0].steps.'New-OaiAssistant'.methods })
+                    $import = Get-Median @($r | ForEach-Object import_ms)
+                    Add-Figure Cold "$protocol, $name`: cold (round 1), total" "$(Format-Number (Get-Median $cold) '0') ms" -Ratio "first call $(Format-Number (Get-Median $coldFirst) '0') ms; JIT-compiled: $(Format-Number $firstMethods '0') methods in the first call, $(Format-Number $methods '0') in the round; import $(Format-Number $import '0') ms (not in the total)"
+                    Add-Figure Cold "$protocol, $name`: warm (rounds 2-3), total" "$(Format-Number (Get-Median $warm) '0') ms" -Ratio "first call $(Format-Number (Get-Median $warmFirst) '0') ms"
+                    $isShipped = $name -like 'shipped*'
+                    Add-Figure Cold "$protocol, $name`: cold minus warm, same process" "$(Format-Number $gap '0') ms" -Ratio "min-based $(Format-Number $gapMin '0') ms" -Target $(if ($isShipped) { '< 100 ms' } else { '' }) -Met $(if ($isShipped) { $gap -lt 100 } else { $null })
+                }
+            }
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            Set-OaiTestEmulatorConfig -Emulator $script:Emulator -RunDurationMs 300
+            Remove-Item -LiteralPath (Split-Path $ilFolder) -Recurse -Force -ErrorAction Ignore
+        }
+        Add-Note Cold "Each process (bench/probes/Cold.ps1, $($pwsh -join ' ') -NoProfile -NonInteractive -File): Import-Module, then the Math Tutor flow three times as a runbook writes it: no Connect-OaiService (the default session from OPENAI_BASE_URL/OPENAI_API_KEY/OPENAI_PROTOCOL), New-OaiAssistant, New-OaiThread, Add-OaiMessage, Start-OaiRun -Wait (the emulator's runs take 0.9 s), Get-OaiMessage; each step timed with a Stopwatch, cleanup after each round not timed. Round 1 is cold; warm = the median of rounds 2 and 3 of the same process. $ColdRuns processes per variant and protocol after one discarded process, the variants interleaved; figures are medians over processes, cold minus warm is paired per process; min-based: fastest cold round minus fastest warm round. JIT-compiled methods: System.Runtime.JitInfo.GetCompiledMethodCount, all threads (tier-0 compilations, and tier-1 recompilations of hot methods in the background)."
+        Add-Note Cold "'before' is this build's net8.0 IL assembly with PSASSISTANTS_WARMUP=0, as the module was before issue 16; 'ReadyToRun, no warm-up' is out/PSAssistants (the same IL plus precompiled code for .NET 10 on linux-x64, tools/ReadyToRun) with PSASSISTANTS_WARMUP=0; 'shipped' is out/PSAssistants as it runs by default, with the import-time warm-up of the JSON metadata (src/PSAssistants/Client/OaiWarmup.cs)."
+    }
+    #endregion
+
     #region Alloc
     Invoke-Section 'Alloc' {
         $n = 500
@@ -547,6 +616,7 @@ $titles = [ordered]@{
     Lists   = '4. Large lists'
     Peer    = '5. Peer: the Math Tutor scenario'
     Alloc   = '6. Allocation per call'
+    Cold    = '7. Cold start: a fresh process against a warm one'
 }
 $md = [Text.StringBuilder]::new()
 $null = $md.AppendLine('# PSAssistants benchmark results').AppendLine()
@@ -557,10 +627,31 @@ $null = $md.AppendLine("- PowerShell $($PSVersionTable.PSVersion) on .NET $([Env
 $null = $md.AppendLine("- Options: sections $($Section -join ', '); $Calls calls x $Rounds rounds; $ImportRuns import runs; 60 s runs $(if ($Long) { 'included (-Long)' } else { 'not run (pass -Long)' }); peer $(if ($peerManifest) { 'PSOpenAI' } else { 'skipped' })")
 $null = $md.AppendLine("- Total time: $(Format-Number $totalClock.Elapsed.TotalSeconds '0') s; load average (1, 5, 15 min) $loadBefore at the start, $(Get-LoadAverage) at the end: other work on the machine shows up as noise in the timings, less so in the ratios of interleaved rounds and not at all in the request counts and allocations").AppendLine()
 
+# A run of some sections keeps the other sections (and their target rows) from the previous results.md, so one
+# section can be measured again without a full run; the header says which sections are from which run.
+$kept = @{}
+$keptTargets = [Collections.Generic.List[string]]::new()
+$skipped = @($titles.Keys | Where-Object { $_ -notin $Section })
+if ($skipped.Count -and (Test-Path -LiteralPath $OutFile)) {
+    $old = (Get-Content -Raw -LiteralPath $OutFile) -replace "`r`n", "`n"
+    $blocks = @{}
+    foreach ($m in [regex]::Matches($old, '(?ms)^## (?<title>[^\n]+)\n(?<body>.*?)(?=^## |\z)')) { $blocks[$m.Groups['title'].Value.Trim()] = $m.Groups['body'].Value }
+    foreach ($name in $skipped) { if ($blocks.ContainsKey($titles[$name])) { $kept[$name] = $blocks[$titles[$name]] } }
+    if ($blocks.ContainsKey('Targets')) {
+        foreach ($line in ($blocks['Targets'] -split "`n" | Where-Object { $_ -match '^\| ' -and $_ -notmatch '^\| Figure \|' })) {
+            $figure = ($line -split ' \| ')[0].TrimStart('|', ' ')
+            if ($kept.Values | Where-Object { $_.Contains("$figure |") }) { $keptTargets.Add($line) }
+        }
+    }
+    $oldDate = [regex]::Match($old, '(?m)^- Date: (?<d>.*)$').Groups['d'].Value
+    if ($kept.Count) { $null = $md.AppendLine("- Sections $(@($kept.Keys | ForEach-Object { $titles[$_] -replace '^(\d+)\..*', '$1' } | Sort-Object) -join ', ') are kept from the previous run ($oldDate); the rest are from this run.").AppendLine() }
+}
+
 $targets = @($script:Rows | Where-Object { $_.Target })
-if ($targets.Count) {
+if ($targets.Count -or $keptTargets.Count) {
     $null = $md.AppendLine('## Targets').AppendLine()
     $null = $md.AppendLine('| Figure | Measured | Target | Met |').AppendLine('|---|---|---|---|')
+    foreach ($line in $keptTargets) { $null = $md.AppendLine($line) }
     foreach ($row in $targets) {
         $met = if ($null -eq $row.Met) { '' } elseif ($row.Met) { 'yes' } else { '**no**' }
         $null = $md.AppendLine("| $($row.Name.Trim() -replace '\|', '\|') | $($row.Value) | $($row.Target) | $met |")
@@ -568,6 +659,10 @@ if ($targets.Count) {
     $null = $md.AppendLine()
 }
 foreach ($name in $titles.Keys) {
+    if ($kept.ContainsKey($name)) {
+        $null = $md.AppendLine("## $($titles[$name])").AppendLine().AppendLine($kept[$name].Trim()).AppendLine()
+        continue
+    }
     $sectionRows = @($script:Rows | Where-Object Section -EQ $name)
     if ($sectionRows.Count -eq 0) { continue }
     $null = $md.AppendLine("## $($titles[$name])").AppendLine()

@@ -98,7 +98,7 @@ static class Control
             }));
     }
 
-    static readonly string[] Actions = ["status", "drop_before", "drop_after", "delay", "malformed_json", "truncate", "echo_key_escaped", "redirect"];
+    static readonly string[] Actions = ["status", "drop_before", "drop_after", "delay", "malformed_json", "truncate", "echo_key_escaped", "redirect", "short_body"];
 
     static JsonNode SetFaults(string body)
     {

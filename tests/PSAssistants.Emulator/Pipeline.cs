@@ -345,6 +345,12 @@ static class Pipeline
             ctx.Abort();
             return;
         }
+        if (fault?.Action == "short_body")
+        {
+            // No Content-Length (chunked), half the body, then a clean end: only the file's known size tells.
+            await ctx.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            return;
+        }
         ctx.Response.ContentLength = bytes.Length;
         await ctx.Response.Body.WriteAsync(bytes);
     }

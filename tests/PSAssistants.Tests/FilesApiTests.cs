@@ -256,6 +256,45 @@ public sealed class FilesApiTests : IDisposable
         Assert.Equal("GET /files/file-abc123/content", ex.Request);
     }
 
+    private static HttpResponseMessage WithoutLength(byte[] data)
+    {
+        // A StreamContent over a non-seekable stream has no length, as a chunked answer that ended cleanly.
+        var content = new StreamContent(new CountingStream(data.Length, 7));
+        content.Headers.ContentType = new("application/octet-stream");
+        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+    }
+
+    [Fact]
+    public async Task A_download_without_a_length_that_ends_short_of_the_known_size_is_broken_and_retried()
+    {
+        var (api, handler) = Api();
+        handler.Enqueue(() => WithoutLength(new byte[600]));
+        handler.Enqueue(() => WithoutLength(new byte[1000]));
+        using var destination = new MemoryStream();
+
+        var written = await api.DownloadFileAsync("file-abc123", destination, null, CancellationToken.None, knownSize: 1000);
+
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Equal(1000, written);
+        Assert.Equal(1000, destination.Length);
+    }
+
+    [Fact]
+    public async Task A_download_without_a_length_that_stays_short_of_the_known_size_fails()
+    {
+        var session = T.Session(maxRetries: 0);
+        var handler = new FakeHandler();
+        var api = new FilesApi(session, new HttpMessageInvoker(handler));
+        handler.Enqueue(() => WithoutLength(new byte[600]));
+
+        var ex = await Assert.ThrowsAsync<OaiApiException>(() =>
+            api.DownloadContainerFileAsync("cntr_9", "cfile_1", new MemoryStream(), null, CancellationToken.None, knownSize: 1000));
+
+        Assert.Equal(OaiErrorKind.Connection, ex.Kind);
+        Assert.Contains("1000 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("600", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Container_files_are_read_from_their_container()
     {

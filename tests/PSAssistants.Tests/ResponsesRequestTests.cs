@@ -719,6 +719,50 @@ public sealed class ResponsesRequestTests : IDisposable
         Assert.All(full, p => Assert.Equal(p.Value, sent[p.Key]!.GetValue<string>()));
     }
 
+    /// <summary>A run that stopped for get_weather, with the given metadata as the server keeps it.</summary>
+    private static string AskingResponse(IReadOnlyDictionary<string, string> metadata, string id = "resp_ask") => RF.Response(
+        id: id, status: "completed",
+        output: "[" + RF.FunctionCall("fc_1", "call_1", "get_weather", "{\\\"city\\\":\\\"Paris\\\"}") + "]",
+        metadata: JsonSerializer.Serialize(metadata));
+
+    [Fact]
+    public async Task A_tool_round_keeps_the_runs_user_metadata()
+    {
+        var assistant = await NewAssistant(tools: new[] { Weather() });
+        var user = new Dictionary<string, string> { ["ticket"] = "42", ["team"] = "ops" };
+        var (run, _) = await StartRun(new RunCreateOptions { AssistantId = assistant.Id, Metadata = user },
+            AskingResponse(new Dictionary<string, string>(user) { [ResponsesAdapter.AssistantIdKey] = assistant.Id }));
+        Assert.Equal(OaiRunStatus.RequiresAction, run.Status);
+        Handler.EnqueueJson(RF.Response(id: "resp_next", status: "queued", completedAt: "null", usage: "null"));
+
+        await Adapter.SubmitToolOutputsAsync(run, new[] { new ToolOutput("call_1", "sunny") }, stream: false, default);
+
+        var follow = Handler.Requests[^1];
+        T.AssertJsonEqual($$"""{"ticket": "42", "team": "ops", "psassistants_assistant_id": "{{assistant.Id}}", "psassistants_previous_run_id": "resp_ask"}""",
+            follow.BodyJson!["metadata"]!.ToJsonString());
+        Assert.Equal("call_1", follow.BodyJson!["input"]![0]!["call_id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Tool_calls_of_a_run_with_16_user_metadata_pairs_can_be_answered()
+    {
+        var assistant = await NewAssistant(tools: new[] { Weather() });
+        var full = Enumerable.Range(1, OaiMetadata.MaxPairs).ToDictionary(i => "k" + i, i => "v" + i);
+        // The server keeps what it was sent: 16 user pairs, no room for the assistant's id.
+        var (run, _) = await StartRun(new RunCreateOptions { AssistantId = assistant.Id, Metadata = full }, AskingResponse(full, id: "resp_full"));
+        Assert.Equal(assistant.Id, run.AssistantId);
+        Handler.EnqueueJson(RF.Response(id: "resp_full_next", status: "queued", completedAt: "null", usage: "null", metadata: JsonSerializer.Serialize(full)));
+
+        var next = await Adapter.SubmitToolOutputsAsync(run, new[] { new ToolOutput("call_1", "sunny") }, stream: false, default);
+
+        var follow = Handler.Requests[^1].BodyJson!;
+        Assert.Equal("get_weather", follow["tools"]![0]!["name"]!.GetValue<string>());
+        var sent = follow["metadata"]!.AsObject();
+        Assert.Equal(OaiMetadata.MaxPairs, sent.Count);
+        Assert.All(full, p => Assert.Equal(p.Value, sent[p.Key]!.GetValue<string>()));
+        Assert.Equal(assistant.Id, next.Run!.AssistantId); // a second round can be answered too
+    }
+
     [Fact]
     public async Task Create_run_sends_a_function_tools_strict_as_false_when_unset()
     {

@@ -125,7 +125,7 @@ public class RunWaiterTests
     }
 
     [Fact]
-    public void A_stream_that_never_names_the_run_gives_up_after_the_sessions_retries()
+    public void A_stream_that_never_names_the_run_gives_up_after_the_calls_retries()
     {
         var reopened = 0;
         RunStart Broken() => Stream(Array.Empty<RunEvent>(), breakOff: true, reopen: _ => { reopened++; return Task.FromResult(Broken()); });
@@ -136,7 +136,7 @@ public class RunWaiterTests
             new RunWaiter(runs.Adapter, host, new WaitOptions(), Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" }));
 
         Assert.Equal(OaiErrorKind.Connection, ex.Kind);
-        Assert.Equal(3, reopened);
+        Assert.Equal(2, reopened);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
         $runs = @($threads | Start-OaiRun -Assistant 'Math Tutor')
         $runs.Count | Should -Be 3
         $runs | ForEach-Object { $_.AssistantId | Should -Be $Tutor.Id }
-        if ($Protocol -eq 'Assistants') { (Get-Requests GET '*/assistants').Count | Should -Be 1 }
+        if ($Protocol -eq 'Assistants') { @(Get-Requests GET '*/assistants').Count | Should -Be 1 }
     }
 
     It 'refuses a name that <Case>, with <ErrorId> and no run' -ForEach @(

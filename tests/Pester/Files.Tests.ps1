@@ -196,6 +196,45 @@ Describe 'Files on <Protocol>' -ForEach $protocols {
             [IO.File]::ReadAllText($target) | Should -Be ([IO.File]::ReadAllText($TextPath))
         }
 
+        It 'keeps both files of one call that would get the same name<Switch>' -ForEach @(
+            @{ Switch = ''; Force = $false }
+            @{ Switch = ' (with -Force)'; Force = $true }
+        ) {
+            $first = New-Item -ItemType Directory -Path (Join-Path $Work ("a-" + [guid]::NewGuid().ToString('N')))
+            $second = New-Item -ItemType Directory -Path (Join-Path $Work ("b-" + [guid]::NewGuid().ToString('N')))
+            Set-Content -LiteralPath (Join-Path $first 'chart.png') -Value 'first chart' -NoNewline
+            Set-Content -LiteralPath (Join-Path $second 'chart.png') -Value 'second chart' -NoNewline
+            $files = Add-OaiFile -Path (Join-Path $first 'chart.png'), (Join-Path $second 'chart.png')
+            $files.FileName | Should -Be 'chart.png', 'chart.png'
+            $out = New-Destination
+
+            $err = $null
+            $saved = $files | Save-OaiFile -Destination $out -Force:$Force -ErrorVariable err
+
+            $err | Should -BeNullOrEmpty
+            $saved.Name | Should -Be 'chart.png', 'chart (1).png'
+            Get-Content -LiteralPath (Join-Path $out 'chart.png') -Raw | Should -Be 'first chart'
+            Get-Content -LiteralPath (Join-Path $out 'chart (1).png') -Raw | Should -Be 'second chart'
+        }
+
+        It 'fails a download that ends short of the file''s size without a Content-Length, and leaves no file' {
+            $file = Add-OaiFile -Path $TextPath
+            $out = New-Destination
+            Set-OaiTestFault @{ path_regex = '/content$'; action = 'short_body'; count = 3 }
+            Clear-OaiTestRequest
+            try {
+                $err = $null
+                $file | Save-OaiFile -Destination $out -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            }
+            finally { Clear-OaiTestFault }
+
+            $err.Count | Should -Be 1
+            $err[0].FullyQualifiedErrorId | Should -Be "OaiConnectionFailed,$Cmd.SaveOaiFileCommand"
+            $err[0].Exception.Message | Should -Match "has $($file.Bytes) bytes"
+            Get-ChildItem -LiteralPath $out -Force | Should -BeNullOrEmpty -Because 'a short download leaves neither the file nor its temporary file'
+            @(Get-OaiTestRequest | Where-Object path -match '/content$').Count | Should -Be 3 -Because 'a short body is retried like a broken one'
+        }
+
         It 'stops a download at once on Ctrl+C and leaves nothing behind' {
             $file = Add-OaiFile -Path $TextPath
             $out = New-Destination

@@ -64,7 +64,7 @@ Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
         $other | Export-OaiAssistant -Path $otherFile
         $made = Import-OaiAssistant -Path $otherFile
         $made.Metadata['psassistants_import'] | Should -Be $other.Id
-        (Get-Named 'Runbook Helper').Count | Should -Be 2
+        @(Get-Named 'Runbook Helper').Count | Should -Be 2
         (Import-OaiAssistant -Path $otherFile).Id | Should -Be $made.Id
     }
 

@@ -9,6 +9,12 @@
 
 BeforeDiscovery {
     $protocols = @(@{ Protocol = 'Assistants' }, @{ Protocol = 'Responses' })
+    # DOTNET_ReadyToRun=0 makes the runtime ignore all precompiled code, as a runtime of another version, OS or
+    # architecture ignores the module's: the IL must then run the same.
+    $runs = foreach ($p in $protocols) {
+        @{ Protocol = $p.Protocol; Code = 'precompiled code'; ReadyToRun = $null }
+        @{ Protocol = $p.Protocol; Code = 'IL only (DOTNET_ReadyToRun=0)'; ReadyToRun = '0' }
+    }
 }
 
 BeforeAll {
@@ -106,7 +112,36 @@ Describe 'Install-PSResource PSAssistants into an empty module path' {
     }
 }
 
-Describe 'Math Tutor from the installed package on <Protocol>, by autoload' -ForEach $protocols {
+Describe 'PSAssistants.dll as installed' {
+    BeforeAll {
+        # ReadyToRun code for one runtime beside the IL that every other runtime uses (tools/ReadyToRun).
+        $stream = [IO.File]::OpenRead((Join-Path $InstalledBase 'PSAssistants.dll'))
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        try {
+            $cor = $pe.PEHeaders.CorHeader
+            $native = $cor.ManagedNativeHeaderDirectory.Size
+            $flags = $cor.Flags
+            $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+            # Every method with a body still has its IL, so a runtime that cannot use the native code JIT-compiles it.
+            $methods = @($metadata.MethodDefinitions | ForEach-Object { $metadata.GetMethodDefinition($_) } | Where-Object RelativeVirtualAddress -NE 0)
+            $ilBytes = ($methods | ForEach-Object { [System.Reflection.Metadata.PEReaderExtensions]::GetMethodBody($pe, $_.RelativeVirtualAddress).Size } | Measure-Object -Sum).Sum
+            $machine = $pe.PEHeaders.CoffHeader.Machine
+        }
+        finally { $pe.Dispose(); $stream.Dispose() }
+    }
+
+    It 'carries precompiled (ReadyToRun) code' {
+        $native | Should -BeGreaterThan 0 -Because 'crossgen2 writes a ReadyToRun header'
+        ($flags -band [System.Reflection.PortableExecutable.CorFlags]::ILLibrary) | Should -Be ([System.Reflection.PortableExecutable.CorFlags]::ILLibrary)
+    }
+
+    It 'still carries the IL of every method' {
+        $methods.Count | Should -BeGreaterThan 1000
+        $ilBytes | Should -BeGreaterThan 100000
+    }
+}
+
+Describe 'Math Tutor from the installed package on <Protocol>, by autoload, <Code>' -ForEach $runs {
     BeforeAll {
         $scenario = @'
 $ErrorActionPreference = 'Stop'
@@ -119,6 +154,7 @@ $run = $thread | Start-OaiRun -Assistant $assistant -Wait `
     -AdditionalInstructions 'Please address the user as Jane Doe. The user has a premium account.'
 $messages = @($thread | Get-OaiMessage)
 [pscustomobject]@{
+    ReadyToRun   = "$env:DOTNET_ReadyToRun"
     LoadedBefore = $loadedBefore
     ModuleBase   = (Get-Module PSAssistants).ModuleBase
     Protocol     = "$((Get-OaiSession).Protocol)"
@@ -132,10 +168,12 @@ $messages = @($thread | Get-OaiMessage)
             OPENAI_BASE_URL = $Emulator.BaseUri
             OPENAI_API_KEY  = 'sk-package-test'
             OPENAI_PROTOCOL = $Protocol
+            DOTNET_ReadyToRun = $ReadyToRun
         }
     }
 
     It 'loads the installed copy on first use, without Import-Module' {
+        $result.ReadyToRun | Should -Be "$ReadyToRun"
         $result.LoadedBefore | Should -BeFalse
         $result.ModuleBase | Should -Be $InstalledBase
     }

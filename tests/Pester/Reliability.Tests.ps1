@@ -301,6 +301,31 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
             $posts[1].headers.'idempotency-key' | Should -Be $posts[0].headers.'idempotency-key'
         }
 
+        It 'sends a stream that broke before it named its run again as often as the call''s -MaxRetries says' -ForEach @(
+            @{ MaxRetries = 0; Posts = 1 }
+            @{ MaxRetries = 1; Posts = 2 }
+        ) {
+            # The session would allow 2 re-sends; the cmdlet's -MaxRetries governs this call.
+            $s = TestSession -MaxRetries 2
+            $null = $Thread | Add-OaiMessage -Content 'I need to solve the equation `3x + 11 = 14`.' -Session $s
+            CutNextStream 0
+            try {
+                $err = $null
+                $run = $Thread | Start-OaiRun -Assistant $Assistant -Wait -Session $s -MaxRetries $MaxRetries -ErrorVariable err -ErrorAction SilentlyContinue
+            }
+            finally { CutNextStream $null }
+
+            @(RequestsTo (RunCreatePath $Thread.Id) POST).Count | Should -Be $Posts
+            if ($MaxRetries -eq 0) {
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'OaiConnectionFailed,*'
+                $run | Should -BeNullOrEmpty
+            }
+            else {
+                $err | Should -BeNullOrEmpty
+                $run.Status | Should -Be 'completed'
+            }
+        }
+
         It 'retries a GET whose connection drops before any answer' {
             Fault @{ method = 'GET'; path_regex = (ThreadPath $Thread.Id); action = 'drop_before' }
 

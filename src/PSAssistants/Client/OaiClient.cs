@@ -137,8 +137,8 @@ internal sealed class OaiClient
         _transfers.UploadAsync(method, path, content, result, ct);
 
     /// <summary>Downloads a body as it is (file content) into a seekable stream; see <see cref="OaiTransfers.DownloadAsync"/>.</summary>
-    internal Task<long> DownloadAsync(string path, Stream destination, Action<long, long?>? progress, CancellationToken ct) =>
-        _transfers.DownloadAsync(path, destination, progress, ct);
+    internal Task<long> DownloadAsync(string path, Stream destination, Action<long, long?>? progress, CancellationToken ct, long? knownSize = null) =>
+        _transfers.DownloadAsync(path, destination, progress, ct, knownSize);
 
     /// <summary>Walks a cursor-paged list; see <see cref="OaiPager"/>.</summary>
     public IAsyncEnumerable<TItem> ListAsync<TPage, TItem>(string path, OaiQuery query, JsonTypeInfo<TPage> pageInfo,

@@ -43,9 +43,11 @@ internal sealed class OaiTransfers
     /// Downloads a body as it is (file content) into <paramref name="destination"/>, which must be seekable: an
     /// attempt that breaks off is retried from the start, over what the failed attempt wrote.
     /// <paramref name="progress"/> gets the bytes so far and the Content-Length when the server sent one.
-    /// Returns the number of bytes written; fewer than the Content-Length is a broken answer.
+    /// Returns the number of bytes written; fewer than the Content-Length is a broken answer, and so is fewer
+    /// than <paramref name="knownSize"/> (the file's size from its metadata) when the server sent no length and
+    /// closed early, which otherwise looks like a complete body.
     /// </summary>
-    public Task<long> DownloadAsync(string path, Stream destination, Action<long, long?>? progress, CancellationToken ct) =>
+    public Task<long> DownloadAsync(string path, Stream destination, Action<long, long?>? progress, CancellationToken ct, long? knownSize = null) =>
         _client.WithRetriesAsync(HttpMethod.Get, path, async (key, what) =>
         {
             var limit = _client.Timeout;
@@ -56,7 +58,8 @@ internal sealed class OaiTransfers
             {
                 destination.Position = 0;
                 destination.SetLength(0);
-                var expected = response.Content.Headers.ContentLength;
+                var announced = response.Content.Headers.ContentLength;
+                var expected = announced ?? knownSize;
                 var buffer = new byte[BufferSize];
                 long total = 0;
                 progress?.Invoke(0, expected);
@@ -89,10 +92,15 @@ internal sealed class OaiTransfers
                         progress?.Invoke(total, expected);
                     }
                 }
-                if (expected is { } length && length != total)
+                if (announced is { } length && length != total)
                 {
                     throw OaiApiException.BrokenOff(what, requestId, new IOException(
                         string.Create(CultureInfo.InvariantCulture, $"the server announced {length} bytes and sent {total}")));
+                }
+                if (announced is null && knownSize is { } size && total < size)
+                {
+                    throw OaiApiException.BrokenOff(what, requestId, new IOException(
+                        string.Create(CultureInfo.InvariantCulture, $"the file has {size} bytes and the server sent {total} before it closed")));
                 }
                 await destination.FlushAsync(ct).ConfigureAwait(false);
                 return total;

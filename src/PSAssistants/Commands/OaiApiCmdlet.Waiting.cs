@@ -76,7 +76,7 @@ public abstract partial class OaiApiCmdlet
 
         public bool Streaming => _cmdlet.CurrentSession.Streaming;
 
-        public int MaxRetries => _cmdlet.CurrentSession.MaxRetries;
+        public int MaxRetries => _cmdlet.CallMaxRetries ?? _cmdlet.CurrentSession.MaxRetries;
 
         public T Await<T>(Func<CancellationToken, Task<T>> operation) => _cmdlet.Await(operation);
 

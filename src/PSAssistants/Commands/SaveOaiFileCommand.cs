@@ -10,7 +10,8 @@ namespace PSAssistants.Commands;
 /// files a code interpreter made (file_path and container_file_citation annotations), so
 /// <c>Get-OaiMessage | Save-OaiFile -Destination ./out</c> saves the charts of a thread. The name of a saved
 /// file comes from the server, made safe: it can never leave the destination folder, and an existing file is
-/// only replaced with -Force.
+/// only replaced with -Force. Two files of one call that would get the same name are both kept: the later one
+/// as 'name (1).ext', 'name (2).ext', ...
 /// </summary>
 [Cmdlet(VerbsData.Save, "OaiFile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
@@ -33,6 +34,9 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
     public SwitchParameter Force { get; set; }
 
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>The paths this call has saved (or, under -WhatIf, would save), so a later file never takes one.</summary>
+    private readonly HashSet<string> _claimed = new(StringComparer.OrdinalIgnoreCase);
     private string? _folder;
 
     /// <summary>
@@ -222,7 +226,8 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         var safe = SafeFileName.Make(name, target.FileId);
         var path = SafeFileName.InFolder(folder, safe) ?? SafeFileName.InFolder(folder, SafeFileName.Make(null, target.FileId))
             ?? throw new InvalidOperationException($"No safe name for file {target.FileId} in '{folder}'.");
-        if (!string.Equals(safe, name, StringComparison.Ordinal))
+        path = Unclaimed(path);
+        if (!string.Equals(System.IO.Path.GetFileName(path), name, StringComparison.Ordinal))
             WriteVerbose($"The server names file {target.FileId} '{name}'; it is saved as '{System.IO.Path.GetFileName(path)}'.");
         if (Directory.Exists(path))
         {
@@ -235,35 +240,57 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
             WriteError(Exists(target.FileId, path));
             return;
         }
+        _claimed.Add(path);
         if (!ShouldProcess(path, $"Save file {target.FileId}")) return;
 
         // Written to a temporary file in the same folder, then renamed: a broken download leaves nothing behind,
         // and a rename replaces a link itself rather than writing through it.
         var temp = System.IO.Path.Combine(folder, ".psassistants-" + Guid.NewGuid().ToString("N") + ".partial");
+        var saved = false;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 var id = target.FileId;
                 var container = target.ContainerId;
+                // The known size also catches a body that ends short without a Content-Length.
+                var known = size;
                 AwaitTransfer((ct, progress) => container is null
-                    ? files.DownloadFileAsync(id, stream, progress, ct)
-                    : files.DownloadContainerFileAsync(container, id, stream, progress, ct),
+                    ? files.DownloadFileAsync(id, stream, progress, ct, known)
+                    : files.DownloadContainerFileAsync(container, id, stream, progress, ct, known),
                     $"Downloading {System.IO.Path.GetFileName(path)}", size);
             }
-            MoveIntoPlace(temp, path, target.FileId);
+            saved = MoveIntoPlace(temp, path, target.FileId);
         }
         finally
         {
+            if (!saved) _claimed.Remove(path); // a failed file leaves its name to the next
             if (System.IO.File.Exists(temp)) System.IO.File.Delete(temp);
         }
     }
 
     /// <summary>
-    /// Renames a complete download to its name: a rename replaces a link itself rather than writing through it,
-    /// and without -Force a file that appeared meanwhile is kept (OaiFileExists).
+    /// The path itself, or 'name (n).ext' with the smallest n that this call has not saved yet: two files of one
+    /// call with the same name both survive. A path saved by an earlier call is not avoided; -Force decides.
     /// </summary>
-    private void MoveIntoPlace(string temp, string path, string fileId)
+    private string Unclaimed(string path)
+    {
+        if (!_claimed.Contains(path)) return path;
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        var stem = System.IO.Path.GetFileNameWithoutExtension(path);
+        var extension = System.IO.Path.GetExtension(path);
+        for (var n = 1; ; n++)
+        {
+            var candidate = System.IO.Path.Combine(folder, $"{stem} ({n}){extension}");
+            if (!_claimed.Contains(candidate)) return candidate;
+        }
+    }
+
+    /// <summary>
+    /// Renames a complete download to its name: a rename replaces a link itself rather than writing through it,
+    /// and without -Force a file that appeared meanwhile is kept (OaiFileExists). Returns whether it was saved.
+    /// </summary>
+    private bool MoveIntoPlace(string temp, string path, string fileId)
     {
         try
         {
@@ -272,9 +299,10 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
         catch (IOException) when (!Force && System.IO.File.Exists(path))
         {
             WriteError(Exists(fileId, path));
-            return;
+            return false;
         }
         WriteObject(new FileInfo(path));
+        return true;
     }
 
     private static ErrorRecord Exists(string fileId, string path) => new(

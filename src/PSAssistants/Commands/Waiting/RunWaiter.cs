@@ -180,10 +180,13 @@ internal sealed class RunWaiter
         return true;
     }
 
-    /// <summary>A stream broken before it named the run: the same request again (same Idempotency-Key) picks up the run it made.</summary>
+    /// <summary>
+    /// A stream broken before it named the run: the same request again (same Idempotency-Key) picks up the run it
+    /// made, as often as the call's -MaxRetries (else the session's) allows a request to be retried.
+    /// </summary>
     private RunStart SendAgain(Func<CancellationToken, Task<RunStart>>? reopen)
     {
-        if (reopen is null || ++_state.Reopened > _host.MaxRetries + 1)
+        if (reopen is null || ++_state.Reopened > _host.MaxRetries)
             throw new OaiApiException(OaiErrorKind.Connection, "The run's stream broke off before it named the run, and sending it again did not help.");
         var start = _host.Await(ct => reopen(ct));
         if (start.Run is { } created) _state.Run = created;

@@ -69,7 +69,7 @@ internal interface IWaitHost
     /// <summary>Whether the session asks servers to stream.</summary>
     bool Streaming { get; }
 
-    /// <summary>The session's retries, which also bound how often a stream that named no run is sent again.</summary>
+    /// <summary>The call's -MaxRetries, else the session's: also how often a stream that named no run is sent again.</summary>
     int MaxRetries { get; }
 
     T Await<T>(Func<CancellationToken, Task<T>> operation);

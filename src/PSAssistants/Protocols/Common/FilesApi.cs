@@ -117,16 +117,20 @@ internal sealed class FilesApi
 
     public Task DeleteFileAsync(string fileId, CancellationToken ct) => _files.DeleteConfirmedAsync(FilePath(fileId), ct);
 
-    /// <summary>GET /files/{id}/content into <paramref name="destination"/>; returns the bytes written.</summary>
-    public Task<long> DownloadFileAsync(string fileId, Stream destination, Action<long, long?>? progress, CancellationToken ct) =>
-        _files.DownloadAsync(FilePath(fileId) + "/content", destination, progress, ct);
+    /// <summary>
+    /// GET /files/{id}/content into <paramref name="destination"/>; returns the bytes written. <paramref name="knownSize"/>
+    /// (the file's bytes, when known) makes a body that ends short without a Content-Length a broken download.
+    /// </summary>
+    public Task<long> DownloadFileAsync(string fileId, Stream destination, Action<long, long?>? progress, CancellationToken ct, long? knownSize = null) =>
+        _files.DownloadAsync(FilePath(fileId) + "/content", destination, progress, ct, knownSize);
 
     /// <summary>GET /containers/{id}/files/{file_id}: where a Responses code interpreter keeps what it made.</summary>
     public Task<ContainerFileWire> GetContainerFileAsync(string containerId, string fileId, CancellationToken ct) =>
         _files.GetAsync(ContainerFilePath(containerId, fileId), J.ContainerFileWire, ct);
 
-    public Task<long> DownloadContainerFileAsync(string containerId, string fileId, Stream destination, Action<long, long?>? progress, CancellationToken ct) =>
-        _files.DownloadAsync(ContainerFilePath(containerId, fileId) + "/content", destination, progress, ct);
+    public Task<long> DownloadContainerFileAsync(string containerId, string fileId, Stream destination, Action<long, long?>? progress, CancellationToken ct,
+        long? knownSize = null) =>
+        _files.DownloadAsync(ContainerFilePath(containerId, fileId) + "/content", destination, progress, ct, knownSize);
 
     #endregion
 

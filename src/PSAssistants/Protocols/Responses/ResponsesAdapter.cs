@@ -18,6 +18,14 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     internal const string AssistantIdKey = "psassistants_assistant_id";
 
     /// <summary>
+    /// The assistant of each response this session started. Metadata names it only when the user's pairs leave
+    /// a slot free (16 at most), so a run with 16 pairs would otherwise lose its assistant and its tool calls
+    /// could not be answered. Bounded: cleared past <see cref="MaxStartedBy"/> entries.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _startedBy = new(StringComparer.Ordinal);
+    private const int MaxStartedBy = 10_000;
+
+    /// <summary>
     /// Metadata key of a response that answers tool calls: the response that asked them. Get-OaiRunStep follows
     /// it back, so the steps of a whole wait are listed from the run that wait returned.
     /// </summary>
@@ -250,7 +258,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var response = await _client.GetAsync(ResponsePath(runId), J.ResponseObject, ct).ConfigureAwait(false);
         Learn(response);
-        var assistantId = AssistantIdOf(response);
+        var assistantId = StartedBy(response);
         IEnumerable<ItemWire> output = response.Output ?? new List<ItemWire>();
         if (options.Order == "desc") output = output.Reverse();
         foreach (var item in output.Where(i => i.Type == "message").Take(options.First ?? int.MaxValue))
@@ -267,6 +275,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: null);
         var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+        RememberStartedBy(response.Id, body.StartedBy);
         return Run(response, raw, body.Conversation!);
     }
 
@@ -274,7 +283,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var body = RunBody(threadId, o, stream: true);
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct).ConfigureAwait(false);
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), threadId, ct, body.StartedBy).ConfigureAwait(false);
     }
 
     /// <summary>A background response's events can be streamed again from a sequence number: GET ?stream=true&amp;starting_after=N.</summary>
@@ -288,14 +297,23 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     /// <summary>
     /// The answers go in as function_call_output items of a new background response on the same
-    /// conversation, made with the same assistant, model and instructions as the run that asked.
+    /// conversation, made with the same assistant, model, instructions and user metadata as the run that asked.
     /// </summary>
     public async Task<RunStart> SubmitToolOutputsAsync(OaiRun run, IReadOnlyList<ToolOutput> outputs, bool stream, CancellationToken ct)
     {
         if (run.AssistantId is null)
             throw new OaiApiException(OaiErrorKind.InvalidRequest,
                 $"Response {run.Id} does not name the assistant that started it (metadata {AssistantIdKey}), so its tool calls cannot be answered in a new response.");
-        var options = new RunCreateOptions { AssistantId = run.AssistantId, Instructions = run.Instructions, Model = run.Model };
+        // The user's pairs go on; the module's own keys are set afresh for the new response.
+        var userMetadata = run.Metadata.Where(p => p.Key is not (AssistantIdKey or PreviousRunKey))
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var options = new RunCreateOptions
+        {
+            AssistantId = run.AssistantId,
+            Instructions = run.Instructions,
+            Model = run.Model,
+            Metadata = userMetadata.Count == 0 ? null : userMetadata,
+        };
         var body = RunBody(run.ThreadId, options, stream ? true : null);
         // The new response names the one that asked, so its steps can be listed with those before it.
         if (body.Metadata is { } m && (m.Count < OaiMetadata.MaxPairs || m.ContainsKey(PreviousRunKey)))
@@ -306,23 +324,29 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
         if (!stream)
         {
             var (response, raw) = await _client.PostRawAsync("/responses", body, J.CreateResponseBody, J.ResponseObject, ct).ConfigureAwait(false);
+            RememberStartedBy(response.Id, body.StartedBy);
             return new RunStart(Run(response, raw, run.ThreadId));
         }
         return await Started(await _client.OpenEventStreamAsync(HttpMethod.Post, "/responses",
-            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct).ConfigureAwait(false);
+            JsonSerializer.SerializeToUtf8Bytes(body, J.CreateResponseBody), ct).ConfigureAwait(false), run.ThreadId, ct, body.StartedBy).ConfigureAwait(false);
     }
 
     /// <summary>The events of an opened stream, or the response of a server that answered JSON instead.</summary>
-    private async Task<RunStart> Started(OaiEventStream stream, string threadId, CancellationToken ct)
+    private async Task<RunStart> Started(OaiEventStream stream, string threadId, CancellationToken ct, string? startedBy = null)
     {
         if (stream.IsEventStream)
         {
-            return new RunStart(Events(stream, threadId, ct), stream)
+            return new RunStart(Events(stream, threadId, ct, startedBy), stream)
             {
-                Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c).ConfigureAwait(false),
+                Reopen = async c => await Started(await stream.ReopenAsync(c).ConfigureAwait(false), threadId, c, startedBy).ConfigureAwait(false),
             };
         }
-        using (stream) return new RunStart(Run(await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false), null, threadId));
+        using (stream)
+        {
+            var response = await stream.ReadJsonAsync(J.ResponseObject, ct).ConfigureAwait(false);
+            RememberStartedBy(response.Id, startedBy);
+            return new RunStart(Run(response, null, threadId));
+        }
     }
 
     private CreateResponseBody RunBody(string threadId, RunCreateOptions o, bool? stream)
@@ -340,6 +364,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
         return new CreateResponseBody
         {
+            StartedBy = assistant.Id,
             Model = model,
             Instructions = o.InstructionsFor(assistant.Instructions),
             Conversation = conversation,
@@ -359,7 +384,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// response.output_item.done closes a message; the stream ends after the terminal event (no [DONE]).
     /// Every event has a sequence_number, so a broken stream can be resumed where it stopped.
     /// </summary>
-    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, string threadId, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<RunEvent> Events(OaiEventStream stream, string threadId, [EnumeratorCancellation] CancellationToken ct,
+        string? startedBy = null)
     {
         await foreach (var item in stream.EventsAsync(ct).ConfigureAwait(false))
         {
@@ -385,6 +411,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 {
                     if (doc.RootElement.TryGetProperty("response", out var r)) raw = r.GetRawText();
                 }
+                RememberStartedBy(e.Response.Id, startedBy);
                 yield return new RunEvent(RunEventKind.RunUpdated, Run: Run(e.Response, raw, threadId), Sequence: e.SequenceNumber);
             }
             else if (type == "response.output_text.delta" && !string.IsNullOrEmpty(e.Delta))
@@ -683,6 +710,17 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private static string? AssistantIdOf(ResponseObject r) =>
         r.Metadata is not null && r.Metadata.TryGetValue(AssistantIdKey, out var id) ? id : null;
 
+    /// <summary>The assistant a response names in its metadata, else the one this session started it for.</summary>
+    private string? StartedBy(ResponseObject r) => AssistantIdOf(r) ?? _startedBy.GetValueOrDefault(r.Id);
+
+    /// <summary>Notes which assistant a response of this session was made for, when its metadata has no room to say.</summary>
+    private void RememberStartedBy(string responseId, string? assistantId)
+    {
+        if (assistantId is null || string.IsNullOrEmpty(responseId) || _startedBy.ContainsKey(responseId)) return;
+        if (_startedBy.Count >= MaxStartedBy) _startedBy.Clear();
+        _startedBy[responseId] = assistantId;
+    }
+
     internal static OaiThread Map(ConversationResource c) => new()
     {
         Id = c.Id,
@@ -731,14 +769,16 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     private OaiRun Run(ResponseObject r, string? raw, string threadId)
     {
         Learn(r);
-        return Map(r, raw, threadId);
+        var run = Map(r, raw, threadId);
+        run.AssistantId ??= _startedBy.GetValueOrDefault(r.Id);
+        return run;
     }
 
     private void Learn(ResponseObject r)
     {
         if (r.Output is not { Count: > 0 } output) return;
         var when = r.CompletedAt ?? r.CreatedAt;
-        _records.LearnResponse(r.Id, AssistantIdOf(r), Time(when), output.Where(i => i.Type == "message").Select(i => i.Id));
+        _records.LearnResponse(r.Id, StartedBy(r), Time(when), output.Where(i => i.Type == "message").Select(i => i.Id));
     }
 
     /// <summary>

@@ -175,6 +175,10 @@ internal sealed class FunctionCallOutputWire
 
 internal sealed class CreateResponseBody
 {
+    /// <summary>The local assistant the response is made for; not sent (metadata carries it when it has room).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? StartedBy { get; set; }
+
     public string? Model { get; set; }
     public List<FunctionCallOutputWire>? Input { get; set; }
     public string? Instructions { get; set; }
