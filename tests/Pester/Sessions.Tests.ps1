@@ -235,6 +235,20 @@ Describe 'Objects remember the session that made them on <Protocol>' -ForEach $p
     }
 }
 
+Describe 'Every object type' {
+    It 'every object type of the module can remember its session (derives from OaiObject)' {
+        # A type added later gets the mechanism by deriving from OaiObject; one that does not would silently
+        # send its follow-up calls to the default session.
+        $types = [PSAssistants.OaiRun].Assembly.GetExportedTypes() | Where-Object {
+            $_.Namespace -eq 'PSAssistants' -and $_.IsClass -and -not $_.IsAbstract -and
+            $_ -ne [PSAssistants.OaiSession] -and -not [Collections.IEnumerable].IsAssignableFrom($_)
+        }
+        @($types).Count | Should -BeGreaterThan 10
+        @($types | Where-Object { -not [PSAssistants.OaiObject].IsAssignableFrom($_) } | ForEach-Object FullName) |
+            Should -BeNullOrEmpty
+    }
+}
+
 Describe 'New-OaiSession' {
     BeforeAll {
         Connect-OaiService -ApiKey 'sk-default-A' -BaseUri $A.BaseUri -Protocol Assistants

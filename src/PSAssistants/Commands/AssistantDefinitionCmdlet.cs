@@ -15,7 +15,7 @@ public abstract class AssistantDefinitionCmdlet : OaiApiCmdlet
     [ValidateLength(0, 512)]
     public string? Description { get; set; }
 
-    /// <summary>Tools by name (code_interpreter, file_search) or as OaiTool objects.</summary>
+    /// <summary>Tools by name (code_interpreter, file_search, web_search, image_generation) or as OaiTool objects (New-OaiTool, New-OaiFunctionTool).</summary>
     [Parameter]
     [ValidateNotNull]
     [ArgumentCompleter(typeof(ToolNameCompleter))]
