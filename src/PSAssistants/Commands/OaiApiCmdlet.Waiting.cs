@@ -8,7 +8,7 @@ using PSAssistants.Protocols;
 namespace PSAssistants.Commands;
 
 /// <summary>How a cmdlet waits for a run.</summary>
-internal sealed class WaitOptions
+internal sealed record WaitOptions
 {
     /// <summary>The longest to wait, in seconds; null waits as long as the run takes.</summary>
     public int? TimeoutSec { get; init; }

@@ -8,7 +8,7 @@ namespace PSAssistants.Commands;
 /// <summary>Starts a run of an assistant on a thread; -Wait returns it once it has ended.</summary>
 [Cmdlet(VerbsLifecycle.Start, "OaiRun", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ThreadSet)]
 [OutputType(typeof(OaiRun))]
-public sealed class StartOaiRunCommand : MessageInputCmdlet
+public sealed partial class StartOaiRunCommand : MessageInputCmdlet
 {
     private const string ThreadSet = "Thread";
     private const string NewThreadSet = "NewThread";
@@ -62,6 +62,14 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
+
+    /// <summary>
+    /// With -Wait or -Stream and threads from the pipeline: how many runs go at once. Each run starts as its
+    /// thread arrives; the runs are written in input order.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 100)]
+    public int ThrottleLimit { get; set; } = 5;
 
     /// <summary>Leaves the run going on the server when the wait is stopped with Ctrl+C (by default it is cancelled).</summary>
     [Parameter]
@@ -139,7 +147,7 @@ public sealed class StartOaiRunCommand : MessageInputCmdlet
         }
         if (follow)
         {
-            Emit(StartAndFollow(threadId, options, wait));
+            StartQueued(threadId, options, wait);
             return;
         }
         Emit(Await(ct => adapter.CreateRunAsync(threadId, options, ct)));
