@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using PSAssistants.Client;
+using PSAssistants.Commands.Waiting;
 using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using PSAssistants.Commands.Waiting;
 
 namespace PSAssistants.Commands;
 
