@@ -34,6 +34,47 @@ public sealed class AssistantStoreTests : IDisposable
         catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>Writes half of what it is given, then fails as a full disk does.</summary>
+    private sealed class FailingHalfway(Stream inner) : Stream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer[..(buffer.Length / 2)]);
+            inner.Flush();
+            throw new IOException("No space left on device");
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_write_that_fails_midway_leaves_the_old_store_whole_and_no_temporary_file()
+    {
+        new AssistantStore(_path).Save(Sample("asst_local_one", "One"), replace: false);
+        var before = File.ReadAllBytes(_path);
+        var failing = new AssistantStore(_path) { WriteThrough = s => new FailingHalfway(s) };
+
+        var save = Assert.Throws<OaiApiException>(() => failing.Save(Sample("asst_local_two", "Two"), replace: false));
+        var remove = Assert.Throws<OaiApiException>(() => failing.Remove("asst_local_one"));
+
+        Assert.Equal(OaiErrorKind.AssistantStoreInvalid, save.Kind);
+        Assert.Equal(OaiErrorKind.AssistantStoreInvalid, remove.Kind);
+        Assert.Contains("No space left", save.Message);
+        Assert.Equal(before, File.ReadAllBytes(_path));
+        Assert.Equal(new[] { "asst_local_one" }, new AssistantStore(_path).ReadAll().Select(a => a.Id));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_path)!, "*.tmp"));
+    }
+
     private static StoredAssistant Sample(string id, string? name = "Helper") => new()
     {
         Id = id,

@@ -344,6 +344,25 @@ public sealed class FilesApiTests : IDisposable
          "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}}
         """;
 
+    private static string Store(string id) => StoreJson.Replace("\"vs_abc\"", $"\"{id}\"");
+
+    [Fact]
+    public async Task Vector_stores_are_listed_across_pages_by_the_last_id_of_each()
+    {
+        var (api, handler) = Api();
+        handler.EnqueueJson(Fixtures.Page(new[] { Store("vs_1"), Store("vs_2") }, new[] { "vs_1", "vs_2" }, hasMore: true));
+        handler.EnqueueJson(Fixtures.Page(new[] { Store("vs_3") }, new[] { "vs_3" }, hasMore: true));
+        handler.EnqueueJson(Fixtures.Page(new[] { Store("vs_4") }, new[] { "vs_4" }, hasMore: false));
+
+        var stores = await T.ToListAsync(api.ListVectorStoresAsync("desc", null, CancellationToken.None));
+
+        Assert.Equal(new[] { "vs_1", "vs_2", "vs_3", "vs_4" }, stores.Select(s => s.Id));
+        Assert.Equal(3, handler.Requests.Count);
+        Assert.All(handler.Requests, r => Assert.Equal("/v1/vector_stores", r.Path));
+        Assert.Equal(new string?[] { null, "vs_2", "vs_3" }, handler.Requests.Select(r => r.QueryValue("after")));
+        Assert.All(handler.Requests, r => Assert.Equal("desc", r.QueryValue("order")));
+    }
+
     [Fact]
     public async Task A_vector_store_is_created_with_only_the_fields_the_reference_allows()
     {

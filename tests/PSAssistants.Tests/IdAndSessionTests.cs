@@ -83,6 +83,12 @@ public class IdTests
         ["ListRuns.thread"] = (a, id) => T.ToListAsync(a.ListRunsAsync(id, new ListOptions(), default)),
         ["CancelRun.thread"] = (a, id) => a.CancelRunAsync(id, "run_abc", default),
         ["CancelRun.run"] = (a, id) => a.CancelRunAsync("thread_abc", id, default),
+        ["DeleteMessage.thread"] = (a, id) => a.DeleteMessageAsync(id, "msg_abc", default),
+        ["DeleteMessage.message"] = (a, id) => a.DeleteMessageAsync("thread_abc", id, default),
+        ["UpdateMessage.thread"] = (a, id) => a.UpdateMessageAsync(id, "msg_abc", new Dictionary<string, string> { ["k"] = "v" }, default),
+        ["UpdateMessage.message"] = (a, id) => a.UpdateMessageAsync("thread_abc", id, new Dictionary<string, string> { ["k"] = "v" }, default),
+        ["SubmitToolOutputs.thread"] = (a, id) => a.SubmitToolOutputsAsync(new OaiRun { Id = "run_abc", ThreadId = id }, new[] { new ToolOutput("call_1", "x") }, false, default),
+        ["SubmitToolOutputs.run"] = (a, id) => a.SubmitToolOutputsAsync(new OaiRun { Id = id, ThreadId = "thread_abc" }, new[] { new ToolOutput("call_1", "x") }, false, default),
     };
 
     public static TheoryData<string, string> BadIdCalls()

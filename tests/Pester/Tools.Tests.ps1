@@ -122,6 +122,22 @@ Describe 'Function tools on <Protocol>' -ForEach $protocols {
         Remove-Item Function:Format-PsaEverything
     }
 
+    It 'never runs a function the model names that is not among the tools of the assistant in hand, and warns' {
+        # The definition gains Set-PsaTrap (handed over, so its handler is known) after $a was made; the run is
+        # started with $a, whose tools do not list it. Whatever the model names, only the assistant's tools run.
+        $global:PsaTrapRan = $false
+        function global:Set-PsaTrap { $global:PsaTrapRan = $true; 'sprung' }
+        $a = New-OaiAssistant -Name 'Narrow' -Model 'gpt-4' -Function (Get-Command Get-PsaDiskSpace)
+        $null = Set-OaiAssistant -Assistant $a -Function (Get-Command Get-PsaDiskSpace), (Get-Command Set-PsaTrap)
+        $a.Tools.Name | Should -Not -Contain 'Set-PsaTrap'
+        $r = Ask $a 'call Set-PsaTrap'
+        $r.Run.Status | Should -Be 'completed'
+        $r.Reply.Text | Should -Match 'not available to this assistant; it was not run'
+        $r.Warnings | Should -Match 'Set-PsaTrap'
+        $global:PsaTrapRan | Should -BeFalse
+        Remove-Item Function:Set-PsaTrap
+    }
+
     It 'returns a throwing function''s error to the model instead of failing the run' {
         $a = New-OaiAssistant -Name 'Fragile' -Model 'gpt-4' -Function 'Get-PsaBroken'
         $r = Ask $a 'call Get-PsaBroken({"Why":"smoke"})'

@@ -196,7 +196,7 @@ internal static class ToolHandlers
 /// its output goes back as JSON; an error goes back to the model as an error result instead of ending the
 /// run; a function the user did not hand over is refused and reported to the model, never run.
 /// </summary>
-internal sealed class ToolAnswerer
+internal sealed class ToolAnswerer : Waiting.IToolAnswerer
 {
     private const int JsonDepth = 5;
     private readonly OaiApiCmdlet _cmdlet;

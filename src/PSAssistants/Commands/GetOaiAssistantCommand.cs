@@ -33,7 +33,7 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string? After { get; set; }
 
-    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    /// <summary>Compatibility only: every page is listed without it too (-First still caps the list); kept so scripts that pass it keep working.</summary>
     [Parameter(ParameterSetName = ListSet)]
     public SwitchParameter All { get; set; }
 
@@ -47,22 +47,11 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
         if (ParameterSetName == IdSet)
         {
             // One missing assistant must not hide the others: each id fails on its own.
-            foreach (var item in Id)
+            ForEachItem(Id, item =>
             {
-                try
-                {
-                    var id = AssistantIdOf(item);
-                    Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
-                }
-                catch (Client.OaiApiException ex)
-                {
-                    WriteError(ToErrorRecord(ex, item));
-                }
-                catch (OaiArgumentException ex)
-                {
-                    WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
-                }
-            }
+                var id = AssistantIdOf(item);
+                Emit(Await(ct => adapter.GetAssistantAsync(id, ct)));
+            });
             return;
         }
 

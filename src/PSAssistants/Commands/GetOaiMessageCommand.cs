@@ -39,7 +39,7 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string? After { get; set; }
 
-    /// <summary>Every item across all pages: the default, unless -First caps it.</summary>
+    /// <summary>Compatibility only: every page is listed without it too (-First still caps the list); kept so scripts that pass it keep working.</summary>
     [Parameter(ParameterSetName = ListSet)]
     public SwitchParameter All { get; set; }
 

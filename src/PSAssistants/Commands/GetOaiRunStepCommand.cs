@@ -17,7 +17,7 @@ public sealed class GetOaiRunStepCommand : RunTargetCmdlet
     [ValidateNotNullOrEmpty]
     public string? After { get; set; }
 
-    /// <summary>Every step across all pages: the default, unless -First caps it.</summary>
+    /// <summary>Compatibility only: every page is listed without it too (-First still caps the list); kept so scripts that pass it keep working.</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
 

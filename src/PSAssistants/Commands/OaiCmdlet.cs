@@ -139,6 +139,26 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         WriteObject(item);
     }
 
+    /// <summary>Runs <paramref name="action"/> for each item; a failure of one item is written as its error and the next goes on.</summary>
+    private protected void ForEachItem(IEnumerable<object> items, Action<object> action)
+    {
+        foreach (var item in items)
+        {
+            try
+            {
+                action(item);
+            }
+            catch (OaiApiException ex)
+            {
+                WriteError(ToErrorRecord(ex, item));
+            }
+            catch (OaiArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
+            }
+        }
+    }
+
     /// <summary>Writes each item of a paged list as it arrives, so the pipeline sees objects page by page.</summary>
     protected void WriteEach<T>(IAsyncEnumerable<T> source, Func<T, bool>? filter = null, int? first = null)
     {

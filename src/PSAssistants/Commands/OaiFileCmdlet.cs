@@ -68,26 +68,6 @@ public abstract class OaiFileCmdlet : OaiApiCmdlet
         return Await(_ => task);
     }
 
-    /// <summary>Runs <paramref name="action"/> for each item; a failure of one item is written as its error and the next goes on.</summary>
-    private protected void ForEachItem(IEnumerable<object> items, Action<object> action)
-    {
-        foreach (var item in items)
-        {
-            try
-            {
-                action(item);
-            }
-            catch (Client.OaiApiException ex)
-            {
-                WriteError(ToErrorRecord(ex, item));
-            }
-            catch (OaiArgumentException ex)
-            {
-                WriteError(new ErrorRecord(ex, "OaiInvalidArgument", ErrorCategory.InvalidArgument, item));
-            }
-        }
-    }
-
     internal static string Size(long bytes) => bytes switch
     {
         >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.0} GB"),

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using PSAssistants.Client;
+using PSAssistants.Commands.Waiting;
 using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
@@ -84,8 +85,7 @@ public sealed partial class StartOaiRunCommand
         }
         try
         {
-            CollectedText = new System.Text.StringBuilder();
-            Emit(WithOutput(FollowStarted(next.Start, wait), next.Settings));
+            Emit(WithOutput(FollowStarted(next.Start, wait), next.Settings, wait.Text));
         }
         catch (OaiApiException ex)
         {

@@ -1,7 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
-using PSAssistants.Protocols;
 using PSAssistants.Client;
+using PSAssistants.Commands.Waiting;
+using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
 
@@ -127,8 +128,9 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
         var options = RunOptions(assistantId, assistant, settings);
         if (!ShouldProcess(threadId ?? "a new thread", $"Start run of assistant {options.AssistantId}")) return;
         // Runs on threads from the pipeline are queued and written by the batch (StartOaiRunCommand.Batch.cs).
-        if (StartRun(threadId, options, assistant, follow, queue: true) is { } run)
-            Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings)) : run);
+        var text = follow ? new System.Text.StringBuilder() : null;
+        if (StartRun(threadId, options, assistant, follow, text, queue: true) is { } run)
+            Emit(follow ? WithOutput(run, settings.Over(assistant?.RunSettings), text) : run);
     }
 
     /// <summary>The run this call asks for, of the assistant given (or made for it).</summary>
@@ -145,7 +147,8 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
     };
 
     /// <summary>Starts the run (on a new thread with -Message) and, with -Wait or -Stream, follows it to its end.</summary>
-    private OaiRun? StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow, bool queue)
+    private OaiRun? StartRun(string? threadId, RunCreateOptions options, OaiAssistant? assistant, bool follow,
+        System.Text.StringBuilder? text, bool queue)
     {
         var adapter = Adapter;
         var wait = new WaitOptions
@@ -155,8 +158,8 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, assistant),
             ApproveMcpTools = ApproveMcpTool,
+            Text = text,
         };
-        CollectedText = follow ? new System.Text.StringBuilder() : null;
         if (threadId is null)
         {
             var thread = new ThreadCreateOptions
@@ -213,7 +216,8 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
         try
         {
             // Not queued: the temporary assistant must outlive the wait, which ends before the finally below.
-            Emit(WithOutput(StartRun(threadId, RunOptions(assistant.Id, assistant, settings), assistant, follow, queue: false)!, settings));
+            var text = new System.Text.StringBuilder();
+            Emit(WithOutput(StartRun(threadId, RunOptions(assistant.Id, assistant, settings), assistant, follow, text, queue: false)!, settings, text));
         }
         finally
         {
@@ -241,11 +245,11 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
     /// response itself (Responses) or the streamed text, else from the run's messages (one request). A reply that
     /// does not fit the schema is OaiOutputInvalid, with the run and its text as the error's target.
     /// </summary>
-    private OaiRun WithOutput(OaiRun run, OaiRunSettings settings)
+    private OaiRun WithOutput(OaiRun run, OaiRunSettings settings, System.Text.StringBuilder? streamed)
     {
         if (run.Status != OaiRunStatus.Completed) return run;
         var text = run.OutputText;
-        if (text is null && CollectedText is { Length: > 0 } collected) text = collected.ToString().TrimEnd();
+        if (text is null && streamed is { Length: > 0 }) text = streamed.ToString().TrimEnd();
         if (text is null)
         {
             var adapter = Adapter;

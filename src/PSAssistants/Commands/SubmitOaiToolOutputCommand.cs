@@ -1,7 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
-using PSAssistants.Protocols;
 using PSAssistants.Client;
+using PSAssistants.Commands.Waiting;
+using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
 

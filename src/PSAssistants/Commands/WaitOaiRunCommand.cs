@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using PSAssistants.Commands.Waiting;
 
 namespace PSAssistants.Commands;
 
@@ -26,6 +27,14 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [Parameter]
     public SwitchParameter NoAutoTool { get; set; }
 
+    /// <summary>
+    /// MCP tools whose calls the wait approves: a tool name, or server_label/name. Any other approval request
+    /// returns the run at requires_action; nothing is approved unless named here.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApproveMcpTool { get; set; }
+
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;
@@ -40,6 +49,7 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
             TimeoutSec = TimeoutSec,
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, null),
+            ApproveMcpTools = ApproveMcpTool,
         }));
     }
 }

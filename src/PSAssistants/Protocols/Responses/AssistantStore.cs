@@ -23,6 +23,9 @@ internal sealed class AssistantStore
 
     public string Path { get; }
 
+    /// <summary>Lets tests fail a write partway (a full disk): wraps the stream the new content goes through.</summary>
+    internal Func<Stream, Stream>? WriteThrough { get; init; }
+
     /// <summary>
     /// The per-user default: $env:PSASSISTANTS_ASSISTANT_STORE, else %APPDATA%\PSAssistants on Windows,
     /// else $XDG_CONFIG_HOME/PSAssistants or ~/.config/PSAssistants.
@@ -116,10 +119,15 @@ internal sealed class AssistantStore
             var bytes = JsonSerializer.SerializeToUtf8Bytes(new StoreFile { Version = FormatVersion, Assistants = all }, StoreJson.Default.StoreFile);
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                fs.Write(bytes);
+                (WriteThrough?.Invoke(fs) ?? fs).Write(bytes);
                 fs.Flush(flushToDisk: true);
             }
             File.Move(temp, Path, overwrite: true);
+        }
+        catch (IOException ex)
+        {
+            // A full disk or a failed rename: the old file is still whole, since only the temporary file was written.
+            throw StoreError($"cannot be written: {ex.Message}. It was left as it was.", ex);
         }
         finally
         {
