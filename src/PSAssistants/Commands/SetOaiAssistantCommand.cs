@@ -16,14 +16,17 @@ public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
 
+    /// <summary>The new name.</summary>
     [Parameter]
     [ValidateLength(1, 256)]
     public string? Name { get; set; }
 
+    /// <summary>The new model.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Model { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var id = AssistantIdOf(Assistant);

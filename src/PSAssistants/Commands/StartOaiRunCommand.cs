@@ -44,10 +44,12 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet
     [ValidateNotNullOrEmpty]
     public string? AdditionalInstructions { get; set; }
 
+    /// <summary>The model for this run, instead of the assistant's.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Model { get; set; }
 
+    /// <summary>Up to 16 key-value pairs to store with the run.</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -99,6 +101,7 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ApproveMcpTool { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;

@@ -27,6 +27,7 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [Parameter]
     public SwitchParameter NoAutoTool { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;
