@@ -279,6 +279,11 @@ Describe 'Images, files and hosted tools on <Protocol>' -ForEach $protocols {
             # The qualified form names the server too.
             $run3 = New-OaiThread -Message 'call echo({"text":"y"})' | Start-OaiRun -Assistant $Assistant -Tool $mcp -ApproveMcpTool 'calc/echo' -Wait
             $run3.Status | Should -Be 'completed'
+            # Wait-OaiRun takes the same list for a run already waiting.
+            $run2 | Wait-OaiRun -ApproveMcpTool add | Select-Object -ExpandProperty Status | Should -Be 'requires_action'
+            $done = $run2 | Wait-OaiRun -ApproveMcpTool echo
+            $done.Status | Should -Be 'completed'
+            (Get-Reply $done).Text | Should -Be 'echo returned: x'
         }
 
         It 'Submit-OaiToolOutput refuses an approval request left unanswered' -Skip:($Protocol -ne 'Responses') {

@@ -27,6 +27,14 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [Parameter]
     public SwitchParameter NoAutoTool { get; set; }
 
+    /// <summary>
+    /// MCP tools whose calls the wait approves: a tool name, or server_label/name. Any other approval request
+    /// returns the run at requires_action; nothing is approved unless named here.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApproveMcpTool { get; set; }
+
     /// <inheritdoc/>
     protected override void ProcessItem()
     {
@@ -42,6 +50,7 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
             TimeoutSec = TimeoutSec,
             CancelOnStop = !NoCancelOnStop,
             Tools = NoAutoTool ? null : NewToolAnswerer(ToolHandler, null),
+            ApproveMcpTools = ApproveMcpTool,
         }));
     }
 }
