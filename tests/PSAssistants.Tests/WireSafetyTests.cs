@@ -247,6 +247,24 @@ public class WireSafetyTests
         return AssertRedacted(session, token);
     }
 
+    [Fact]
+    public async Task A_key_echoed_in_a_streams_error_event_is_redacted()
+    {
+        var (adapter, handler) = T.Adapter(T.Session(maxRetries: 0));
+        handler.Enqueue(() => Respond.Text("event: error\ndata: {\"message\":\"Incorrect API key provided: " + Escaped(T.Key)
+            + ".\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}\n\n", HttpStatusCode.OK, "text/event-stream"));
+
+        using var start = await adapter.StartRunStreamAsync("thread_abc", new RunCreateOptions { AssistantId = "asst_abc123" }, default);
+        var ex = await Assert.ThrowsAsync<OaiApiException>(async () =>
+        {
+            await foreach (var _ in start.Events!) { }
+        });
+
+        Assert.Equal("invalid_api_key", ex.ErrorCode);
+        Assert.Contains("***", ex.ApiMessage, StringComparison.Ordinal);
+        T.AssertNoKey(ex);
+    }
+
     #endregion
 
     #region Header injection (item 7)

@@ -128,7 +128,7 @@ internal sealed class OaiClient
             timeout.CancelAfter(Timeout);
             var (response, requestId) = await OpenAsync(method, path, JsonBody(body), key, what, "text/event-stream", timeout.Token, ct).ConfigureAwait(false);
             return new OaiEventStream(response, requestId, what, c => OpenEventStreamAsync(method, path, body, key, call, c),
-                Timeout, _session.MaxResponseBytes);
+                Timeout, _session.MaxResponseBytes, _errors.Redact);
         }, ct, idempotencyKey);
     }
 

@@ -18,10 +18,16 @@ internal sealed class OaiEventStream : IDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly long _maxLine;
 
-    /// <summary><c>maxLine</c> is the longest event line (and the largest plain JSON body) read; past it, a protocol error.</summary>
+    private readonly Func<string?, string?> _redact;
+
+    /// <summary>
+    /// <c>maxLine</c> is the longest event line (and the largest plain JSON body) read; past it, a protocol error.
+    /// <c>redact</c> keeps the session's secret out of text the server sends in an error event.
+    /// </summary>
     public OaiEventStream(HttpResponseMessage response, string? requestId, string request, Func<CancellationToken, Task<OaiEventStream>> reopen,
-        TimeSpan idleTimeout, long maxLine)
+        TimeSpan idleTimeout, long maxLine, Func<string?, string?>? redact = null)
     {
+        _redact = redact ?? (static text => text);
         _response = response;
         _idleTimeout = idleTimeout;
         _maxLine = maxLine;
@@ -102,6 +108,17 @@ internal sealed class OaiEventStream : IDisposable
         {
             await events.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The error an "error" event reports, as an exception a runbook can branch on; the server's texts are
+    /// redacted, since a server may quote the credential in them.
+    /// </summary>
+    public OaiApiException ReportedError(string what, string? message, string? type, string? code)
+    {
+        message = _redact(message);
+        return new OaiApiException(OaiErrorKind.Server, $"{what} reported an error: {message}{OaiApiException.RequestSuffix(RequestId)}")
+        { ErrorType = _redact(type), ErrorCode = _redact(code), ApiMessage = message, RequestId = RequestId, Request = Request };
     }
 
     public void Dispose() => _response.Dispose();

@@ -270,8 +270,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
             if (type == "error")
             {
                 var error = Parse(item.Data, J.ApiError, stream);
-                throw new OaiApiException(OaiErrorKind.Server, $"The run's stream reported an error: {error.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
-                { ErrorType = error.Type, ErrorCode = error.Code, ApiMessage = error.Message, RequestId = stream.RequestId, Request = stream.Request };
+                throw stream.ReportedError("The run's stream", error.Message, error.Type, error.Code);
             }
             if (type.StartsWith("thread.run.", StringComparison.Ordinal) && !type.StartsWith("thread.run.step", StringComparison.Ordinal))
             {

@@ -401,8 +401,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             var type = e.Type.Length > 0 ? e.Type : item.EventType;
             if (type == "error")
             {
-                throw new OaiApiException(OaiErrorKind.Server, $"The response's stream reported an error: {e.Message}{OaiApiException.RequestSuffix(stream.RequestId)}")
-                { ErrorCode = e.Code, ApiMessage = e.Message, RequestId = stream.RequestId, Request = stream.Request };
+                throw stream.ReportedError("The response's stream", e.Message, null, e.Code);
             }
             if (e.Response is not null)
             {
