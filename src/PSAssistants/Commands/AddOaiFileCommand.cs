@@ -24,6 +24,7 @@ public sealed class AddOaiFileCommand : OaiFileCmdlet
     [ValidateSet("assistants", "user_data", "vision", "batch", "fine-tune", "evals")]
     public string Purpose { get; set; } = "assistants";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         foreach (var item in Path)

@@ -18,14 +18,17 @@ public sealed class AddOaiMessageCommand : MessageInputCmdlet
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <summary>The text of the message.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Content { get; set; } = "";
 
+    /// <summary>user (the default) or assistant.</summary>
     [Parameter]
     [ValidateSet("user", "assistant")]
     public string Role { get; set; } = "user";
 
+    /// <summary>Up to 16 key-value pairs to store with the message (Assistants v2 only).</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -39,6 +42,7 @@ public sealed class AddOaiMessageCommand : MessageInputCmdlet
     [ValidateSet(OaiToolType.CodeInterpreter, OaiToolType.FileSearch)]
     public string[]? AttachTo { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         if (string.IsNullOrWhiteSpace(Content)) throw new OaiArgumentException("-Content is empty: a message needs text.");

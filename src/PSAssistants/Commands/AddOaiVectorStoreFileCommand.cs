@@ -34,6 +34,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
 
     private readonly List<OaiVectorStoreFile> _pending = new();
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var storeId = VectorStoreIdOf(VectorStore);
@@ -48,6 +49,7 @@ public sealed class AddOaiVectorStoreFileCommand : OaiFileCmdlet
         });
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         if (_pending.Count == 0) return;

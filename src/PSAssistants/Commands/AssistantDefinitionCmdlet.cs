@@ -7,10 +7,12 @@ namespace PSAssistants.Commands;
 /// <summary>The parameters that define an assistant, shared by New-OaiAssistant and Set-OaiAssistant.</summary>
 public abstract class AssistantDefinitionCmdlet : RunSettingsCmdlet
 {
+    /// <summary>The system instructions every run of the assistant starts with.</summary>
     [Parameter]
     [ValidateLength(0, 256000)]
     public string? Instructions { get; set; }
 
+    /// <summary>A description of the assistant, up to 512 characters.</summary>
     [Parameter]
     [ValidateLength(0, 512)]
     public string? Description { get; set; }
@@ -36,6 +38,7 @@ public abstract class AssistantDefinitionCmdlet : RunSettingsCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? VectorStoreId { get; set; }
 
+    /// <summary>Up to 16 key-value pairs to store with the assistant.</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 

@@ -11,9 +11,11 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiSession))]
 public sealed class ConnectOaiServiceCommand : SessionDefinitionCmdlet
 {
+    /// <summary>Writes the new session to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var session = BuildSession();

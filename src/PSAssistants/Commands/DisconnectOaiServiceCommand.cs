@@ -8,5 +8,6 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(void))]
 public sealed class DisconnectOaiServiceCommand : OaiCmdlet
 {
+    /// <inheritdoc/>
     protected override void ProcessItem() => DefaultSessions.SetDefault(null);
 }

@@ -23,6 +23,7 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
 
+    /// <summary>The JSON file to write the definitions to.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
@@ -31,9 +32,11 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Writes the file written to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         if (InputResolver.Unwrap(Assistant) is OaiAssistant a)
@@ -46,6 +49,7 @@ public sealed class ExportOaiAssistantCommand : OaiApiCmdlet
         _assistants.Add(found ?? Await(ct => adapter.GetAssistantAsync(id, ct)));
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         // Nothing to write when every input failed (each failure was already reported).

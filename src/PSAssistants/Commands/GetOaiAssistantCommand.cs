@@ -24,6 +24,7 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
     [SupportsWildcards]
     public string? Name { get; set; }
 
+    /// <summary>At most this many assistants (matches, with -Name).</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -37,10 +38,12 @@ public sealed class GetOaiAssistantCommand : OaiApiCmdlet
     [Parameter(ParameterSetName = ListSet)]
     public SwitchParameter All { get; set; }
 
+    /// <summary>desc (newest first, the default) or asc.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var adapter = Adapter;

@@ -28,6 +28,7 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public string? FileName { get; set; }
 
+    /// <summary>At most this many files (matches, with -FileName).</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -46,6 +47,7 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var files = Files;
@@ -70,6 +72,7 @@ public sealed class FilePurposeCompleter : IArgumentCompleter
     private static readonly string[] s_purposes =
         { "assistants", "assistants_output", "user_data", "vision", "batch", "batch_output", "fine-tune", "fine-tune-results", "evals" };
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
         s_purposes.Where(p => p.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)).Select(p => new CompletionResult(p));

@@ -21,15 +21,18 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <summary>The id of one message to get.</summary>
     [Parameter(ParameterSetName = IdSet, Mandatory = true)]
     [Alias("MessageId")]
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = "";
 
+    /// <summary>Only the messages this run wrote.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateNotNullOrEmpty]
     public string? RunId { get; set; }
 
+    /// <summary>At most this many messages.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -48,6 +51,7 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "asc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Thread);

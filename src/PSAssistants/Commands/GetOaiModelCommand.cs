@@ -16,6 +16,7 @@ public sealed class GetOaiModelCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Id { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var api = new ModelsApi(CurrentSession);

@@ -15,12 +15,14 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <summary>The id of one run to get.</summary>
     [Parameter(Position = 1)]
     [ArgumentCompleter(typeof(RunIdCompleter))]
     [Alias("RunId")]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 
+    /// <summary>At most this many runs.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -34,10 +36,12 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter All { get; set; }
 
+    /// <summary>desc (newest first, the default) or asc.</summary>
     [Parameter]
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Thread);

@@ -8,6 +8,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiRunStep))]
 public sealed class GetOaiRunStepCommand : RunTargetCmdlet
 {
+    /// <summary>At most this many steps.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -26,6 +27,7 @@ public sealed class GetOaiRunStepCommand : RunTargetCmdlet
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "asc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;

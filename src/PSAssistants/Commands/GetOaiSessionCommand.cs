@@ -15,6 +15,7 @@ public sealed class GetOaiSessionCommand : OaiCmdlet
     [ValidateNotNull]
     public object? InputObject { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         if (InputObject is null)

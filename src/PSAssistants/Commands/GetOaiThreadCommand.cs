@@ -14,6 +14,7 @@ public sealed class GetOaiThreadCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Id { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Id);

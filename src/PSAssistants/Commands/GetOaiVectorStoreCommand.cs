@@ -22,6 +22,7 @@ public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
+    /// <summary>At most this many vector stores (matches, with -Name).</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateRange(1, int.MaxValue)]
     public int? First { get; set; }
@@ -35,10 +36,12 @@ public sealed class GetOaiVectorStoreCommand : OaiFileCmdlet
     [Parameter(ParameterSetName = ListSet)]
     public SwitchParameter All { get; set; }
 
+    /// <summary>desc (newest first, the default) or asc.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateSet("asc", "desc")]
     public string Order { get; set; } = "desc";
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var files = Files;

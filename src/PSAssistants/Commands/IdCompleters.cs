@@ -56,8 +56,10 @@ public abstract class RecentIdCompleter : IArgumentCompleter
 {
     private readonly string _kind;
 
+    /// <summary>Completes ids of the given kind (assistant, thread, run) seen in this session.</summary>
     protected RecentIdCompleter(string kind) => _kind = kind;
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
         RecentIds.Of(_kind)
@@ -72,6 +74,7 @@ public abstract class RecentIdCompleter : IArgumentCompleter
 /// </summary>
 public sealed class AssistantIdCompleter : IArgumentCompleter
 {
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -114,12 +117,16 @@ public sealed class AssistantIdCompleter : IArgumentCompleter
     }
 }
 
+/// <summary>Completes thread ids seen in this session.</summary>
 public sealed class ThreadIdCompleter : RecentIdCompleter
 {
+    /// <summary>A completer of thread ids.</summary>
     public ThreadIdCompleter() : base("thread") { }
 }
 
+/// <summary>Completes run ids seen in this session.</summary>
 public sealed class RunIdCompleter : RecentIdCompleter
 {
+    /// <summary>A completer of run ids.</summary>
     public RunIdCompleter() : base("run") { }
 }

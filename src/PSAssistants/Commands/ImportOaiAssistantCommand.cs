@@ -13,6 +13,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiAssistant))]
 public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
 {
+    /// <summary>A file written by Export-OaiAssistant.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
@@ -22,6 +23,7 @@ public sealed class ImportOaiAssistantCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);

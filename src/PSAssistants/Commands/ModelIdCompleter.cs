@@ -19,6 +19,7 @@ public sealed class ModelIdCompleter : IArgumentCompleter
 
     private static readonly ConditionalWeakTable<OaiSession, Lazy<IReadOnlyList<string>>> s_lists = new();
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {

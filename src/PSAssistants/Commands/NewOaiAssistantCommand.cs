@@ -13,10 +13,12 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
     private const string ModelSet = "Model";
     private const string PromptSet = "Prompt";
 
+    /// <summary>The assistant's name.</summary>
     [Parameter(Position = 0)]
     [ValidateLength(1, 256)]
     public string? Name { get; set; }
 
+    /// <summary>The model to run on, such as gpt-4o.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
     [Parameter(ParameterSetName = PromptSet)]
     [ValidateNotNullOrEmpty]
@@ -28,10 +30,12 @@ public sealed class NewOaiAssistantCommand : AssistantDefinitionCmdlet
     [ValidateNotNullOrEmpty]
     public string? PromptId { get; set; }
 
+    /// <summary>The version of the stored prompt (-PromptId); its current version when not given.</summary>
     [Parameter(ParameterSetName = PromptSet)]
     [ValidateNotNullOrEmpty]
     public string? PromptVersion { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var options = new AssistantCreateOptions
@@ -71,6 +75,7 @@ public sealed class ToolNameCompleter : IArgumentCompleter
 
     private const string McpTemplate = "(New-OaiTool -Mcp -ServerLabel name -ServerUrl https://)";
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters)
     {

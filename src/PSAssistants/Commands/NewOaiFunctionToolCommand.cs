@@ -19,6 +19,7 @@ public sealed class NewOaiFunctionToolCommand : OaiCmdlet
     [ValidateNotNull]
     public object Command { get; set; } = null!;
 
+    /// <summary>The function's name as the model sees it: 1 to 64 letters, digits, _ or -.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ScriptSet)]
     [ValidatePattern("^[A-Za-z0-9_-]{1,64}$")]
     public string Name { get; set; } = "";
@@ -34,6 +35,7 @@ public sealed class NewOaiFunctionToolCommand : OaiCmdlet
     [ValidateNotNull]
     public ScriptBlock ScriptBlock { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         if (ParameterSetName == ScriptSet)

@@ -10,5 +10,6 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiSession))]
 public sealed class NewOaiSessionCommand : SessionDefinitionCmdlet
 {
+    /// <inheritdoc/>
     protected override void ProcessItem() => Emit(BuildSession());
 }

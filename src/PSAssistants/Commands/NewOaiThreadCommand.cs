@@ -10,6 +10,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiThread))]
 public sealed class NewOaiThreadCommand : MessageInputCmdlet
 {
+    /// <summary>Up to 16 key-value pairs to store with the thread.</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -18,6 +19,7 @@ public sealed class NewOaiThreadCommand : MessageInputCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Message { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var options = new ThreadCreateOptions

@@ -57,10 +57,12 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
     [ValidatePattern("^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$")]
     public string? Size { get; set; }
 
+    /// <summary>The quality of generated images: low, medium, high or auto.</summary>
     [Parameter(ParameterSetName = ImageSet)]
     [ValidateSet("low", "medium", "high", "auto")]
     public string? Quality { get; set; }
 
+    /// <summary>The format of generated images: png, jpeg or webp.</summary>
     [Parameter(ParameterSetName = ImageSet)]
     [ValidateSet("png", "jpeg", "webp")]
     public string? OutputFormat { get; set; }
@@ -148,6 +150,7 @@ public sealed partial class NewOaiToolCommand : OaiCmdlet
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex HeaderName();
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         Emit(ParameterSetName switch

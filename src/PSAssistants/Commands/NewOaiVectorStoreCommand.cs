@@ -9,6 +9,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiVectorStore))]
 public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
 {
+    /// <summary>The vector store's name.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
@@ -19,6 +20,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public object[]? FileId { get; set; }
 
+    /// <summary>Up to 16 key-value pairs to store with the vector store.</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -30,6 +32,7 @@ public sealed class NewOaiVectorStoreCommand : OaiFileCmdlet
         foreach (var item in FileId ?? Array.Empty<object>()) _fileIds.Add(FileIdOf(item));
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         if (_fileIds.Count > 500)

@@ -23,12 +23,14 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     /// <summary>Wakes the pipeline thread; made on first need, since most calls finish without waiting.</summary>
     private AutoResetEvent Signal => _signal ??= new AutoResetEvent(false);
 
+    /// <summary>Ctrl+C: cancels what the cmdlet is waiting for.</summary>
     protected override void StopProcessing()
     {
         _stop.Cancel();
         _signal?.Set();
     }
 
+    /// <summary>Releases the cancellation source and the wake-up event.</summary>
     public void Dispose()
     {
         _signal?.Dispose();
@@ -78,6 +80,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
     /// <summary>The cmdlet's work for one pipeline input; failures of this item become ErrorRecords.</summary>
     protected abstract void ProcessItem();
 
+    /// <summary>Runs ProcessItem for one pipeline input and turns its failures into ErrorRecords.</summary>
     protected sealed override void ProcessRecord()
     {
         try
@@ -125,6 +128,7 @@ public abstract class OaiCmdlet : PSCmdlet, IOaiLogSink, IDisposable
         return task.GetAwaiter().GetResult();
     }
 
+    /// <summary>Runs an async operation without a result to completion on the pipeline thread, relaying its log.</summary>
     protected void Await(Func<CancellationToken, Task> operation) =>
         Await<bool>(async ct => { await operation(ct).ConfigureAwait(false); return true; });
 

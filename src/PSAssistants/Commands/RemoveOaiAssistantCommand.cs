@@ -14,6 +14,7 @@ public sealed class RemoveOaiAssistantCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var id = AssistantIdOf(Assistant);

@@ -13,6 +13,7 @@ public sealed class RemoveOaiFileCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public object[] File { get; set; } = Array.Empty<object>();
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var files = Files;

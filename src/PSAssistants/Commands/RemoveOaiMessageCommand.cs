@@ -7,6 +7,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(void))]
 public sealed class RemoveOaiMessageCommand : MessageTargetCmdlet
 {
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, messageId) = Target;

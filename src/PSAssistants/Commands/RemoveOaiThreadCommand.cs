@@ -14,6 +14,7 @@ public sealed class RemoveOaiThreadCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Thread);

@@ -13,6 +13,7 @@ public sealed class RemoveOaiVectorStoreCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public object[] VectorStore { get; set; } = Array.Empty<object>();
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var files = Files;

@@ -37,10 +37,12 @@ public sealed class RunSettingsParameters
     [ValidateRange(256, int.MaxValue)]
     public int? MaxPromptTokens { get; set; }
 
+    /// <summary>Sampling temperature, 0 to 2.</summary>
     [Parameter]
     [ValidateRange(0.0, 2.0)]
     public double? Temperature { get; set; }
 
+    /// <summary>Nucleus sampling, 0 to 1.</summary>
     [Parameter]
     [ValidateRange(0.0, 1.0)]
     public double? TopP { get; set; }
@@ -166,6 +168,7 @@ public sealed class ToolChoiceCompleter : IArgumentCompleter
 {
     private static readonly string[] s_modes = { "auto", "none", "required" };
 
+    /// <inheritdoc/>
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         System.Management.Automation.Language.CommandAst commandAst, IDictionary fakeBoundParameters) =>
         s_modes.Where(m => m.StartsWith(wordToComplete ?? "", StringComparison.OrdinalIgnoreCase)).Select(m => new CompletionResult(m));

@@ -5,7 +5,9 @@ namespace PSAssistants.Commands;
 /// <summary>Base of the cmdlets that act on one run: a run object from the pipeline, or -ThreadId and -RunId.</summary>
 public abstract class RunTargetCmdlet : OaiApiCmdlet
 {
+    /// <summary>The parameter set that takes a run object.</summary>
     protected const string ObjectSet = "Run";
+    /// <summary>The parameter set that takes ids.</summary>
     protected const string IdSet = "Id";
 
     /// <summary>A run object, or a run id together with -Thread.</summary>
@@ -20,11 +22,13 @@ public abstract class RunTargetCmdlet : OaiApiCmdlet
     [ValidateNotNull]
     public object? Thread { get; set; }
 
+    /// <summary>The thread of the run, with -RunId.</summary>
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ThreadIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string ThreadId { get; set; } = "";
 
+    /// <summary>The run's id, with -ThreadId.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet)]
     [Alias("Id")]
     [ArgumentCompleter(typeof(RunIdCompleter))]
@@ -34,6 +38,7 @@ public abstract class RunTargetCmdlet : OaiApiCmdlet
     /// <summary>The run object given to -Run, or null when -Run was an id.</summary>
     protected OaiRun? RunObject => ParameterSetName == ObjectSet ? InputResolver.Unwrap(Run) as OaiRun : null;
 
+    /// <summary>The thread and run ids, from whichever parameter set was used.</summary>
     protected (string ThreadId, string RunId) Target => ParameterSetName == ObjectSet ? ObjectTarget() : (ThreadId, RunId);
 
     private (string ThreadId, string RunId) ObjectTarget() => InputResolver.Unwrap(Run) switch

@@ -45,6 +45,7 @@ public sealed class SaveOaiFileCommand : OaiFileCmdlet
     /// </summary>
     internal sealed record Target(string FileId, string? ContainerId, string? Name, long? Size, string? ImageThreadId = null);
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var folder = Folder();

@@ -43,13 +43,16 @@ public abstract class SessionDefinitionCmdlet : OaiCmdlet
     [ValidateNotNull]
     public object? AccessToken { get; set; }
 
+    /// <summary>The wire protocol: Assistants or Responses; chosen from the endpoint when not given.</summary>
     [Parameter]
     public OaiProtocol Protocol { get; set; }
 
+    /// <summary>The OpenAI-Organization header to send.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Organization { get; set; }
 
+    /// <summary>The OpenAI-Project header to send.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Project { get; set; }
@@ -59,6 +62,7 @@ public abstract class SessionDefinitionCmdlet : OaiCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSec { get; set; } = OaiSession.DefaultTimeoutSec;
 
+    /// <summary>How often a failed request is retried (429, 5xx, timeouts), 0 to 10.</summary>
     [Parameter]
     [ValidateRange(0, 10)]
     public int MaxRetries { get; set; } = OaiSession.DefaultMaxRetries;
@@ -82,6 +86,7 @@ public abstract class SessionDefinitionCmdlet : OaiCmdlet
     [ValidateNotNull]
     public Uri? Proxy { get; set; }
 
+    /// <summary>The credential for -Proxy.</summary>
     [Parameter]
     [Credential]
     [ValidateNotNull]

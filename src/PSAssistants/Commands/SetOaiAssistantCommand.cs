@@ -16,15 +16,18 @@ public sealed class SetOaiAssistantCommand : AssistantDefinitionCmdlet
     [ValidateNotNull]
     public object Assistant { get; set; } = null!;
 
+    /// <summary>The new name.</summary>
     [Parameter]
     [ValidateLength(1, 256)]
     public string? Name { get; set; }
 
+    /// <summary>The new model.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ModelIdCompleter))]
     public string? Model { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var id = AssistantIdOf(Assistant);

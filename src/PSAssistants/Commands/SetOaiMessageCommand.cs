@@ -8,10 +8,12 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiMessage))]
 public sealed class SetOaiMessageCommand : MessageTargetCmdlet
 {
+    /// <summary>The message's new metadata, up to 16 key-value pairs.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public Hashtable Metadata { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, messageId) = Target;

@@ -15,10 +15,12 @@ public sealed class SetOaiThreadCommand : OaiApiCmdlet
     [ValidateNotNull]
     public object Thread { get; set; } = null!;
 
+    /// <summary>The thread's new metadata, up to 16 key-value pairs.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public Hashtable Metadata { get; set; } = null!;
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = InputResolver.ThreadId(Thread);

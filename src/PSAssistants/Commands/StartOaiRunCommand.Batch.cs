@@ -44,6 +44,7 @@ public sealed partial class StartOaiRunCommand
         }
     }
 
+    /// <inheritdoc/>
     protected override void EndProcessing()
     {
         try
@@ -56,6 +57,7 @@ public sealed partial class StartOaiRunCommand
         }
     }
 
+    /// <summary>Ctrl+C: cancels the wait and, unless -NoCancelOnStop, every run started and not yet ended.</summary>
     protected override void StopProcessing()
     {
         base.StopProcessing();

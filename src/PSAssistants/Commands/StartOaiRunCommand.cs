@@ -52,11 +52,13 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
     [ValidateNotNullOrEmpty]
     public string? AdditionalInstructions { get; set; }
 
+    /// <summary>The model for this run, instead of the assistant's.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ModelIdCompleter))]
     public string? Model { get; set; }
 
+    /// <summary>Up to 16 key-value pairs to store with the run.</summary>
     [Parameter]
     public Hashtable? Metadata { get; set; }
 
@@ -108,6 +110,7 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
     [ValidateNotNullOrEmpty]
     public string[]? ApproveMcpTool { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var threadId = ParameterSetName == ThreadSet ? InputResolver.ThreadId(Thread) : null;

@@ -7,6 +7,7 @@ namespace PSAssistants.Commands;
 [OutputType(typeof(OaiRun))]
 public sealed class StopOaiRunCommand : RunTargetCmdlet
 {
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;

@@ -39,6 +39,7 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>With -Wait: the longest to wait, in seconds.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? TimeoutSec { get; set; }
@@ -47,6 +48,7 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
     [Parameter]
     public SwitchParameter NoCancelOnStop { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var calls = Run.RequiredAction?.ToolCalls ?? Array.Empty<OaiToolCall>();

@@ -35,6 +35,7 @@ public sealed class WaitOaiRunCommand : RunTargetCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? ApproveMcpTool { get; set; }
 
+    /// <inheritdoc/>
     protected override void ProcessItem()
     {
         var (threadId, runId) = Target;

@@ -3,14 +3,23 @@ namespace PSAssistants;
 /// <summary>An assistant: a model with instructions and tools. On Responses it is kept on the client.</summary>
 public sealed class OaiAssistant : OaiObject
 {
+    /// <summary>The assistant's id: asst_... on Assistants v2, asst_local_... in the local store on Responses.</summary>
     public string Id { get; internal set; } = "";
+    /// <summary>The name, up to 256 characters; assistants can be taken by name wherever an assistant is asked for.</summary>
     public string? Name { get; internal set; }
+    /// <summary>A description, up to 512 characters.</summary>
     public string? Description { get; internal set; }
+    /// <summary>The model the assistant runs on, such as gpt-4o.</summary>
     public string Model { get; internal set; } = "";
+    /// <summary>The system instructions every run starts with, unless a run replaces them (Start-OaiRun -Instructions).</summary>
     public string? Instructions { get; internal set; }
+    /// <summary>The tools the assistant may use: function tools, code_interpreter, file_search and the hosted tools.</summary>
     public IReadOnlyList<OaiTool> Tools { get; internal set; } = Array.Empty<OaiTool>();
+    /// <summary>Sampling temperature (0 to 2), or null for the server's default.</summary>
     public double? Temperature { get; internal set; }
+    /// <summary>Nucleus sampling (0 to 1), or null for the server's default.</summary>
     public double? TopP { get; internal set; }
+    /// <summary>When the assistant was created.</summary>
     public DateTimeOffset CreatedAt { get; internal set; }
     /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
     public IReadOnlyDictionary<string, string> Metadata
@@ -24,11 +33,13 @@ public sealed class OaiAssistant : OaiObject
     /// <summary>A stored prompt (Responses only) that the assistant runs with: pmpt_... .</summary>
     public string? PromptId { get; internal set; }
 
+    /// <summary>The version of the stored prompt (Responses), or null for its current version.</summary>
     public string? PromptVersion { get; internal set; }
 
     /// <summary>Reasoning, limits, tool choice and the answer's JSON schema that runs of this assistant go with.</summary>
     public OaiRunSettings RunSettings { get; internal set; } = OaiRunSettings.Empty;
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }
 
@@ -38,6 +49,7 @@ public sealed class OaiAssistant : OaiObject
 /// </summary>
 public sealed class OaiTool : OaiObject
 {
+    /// <summary>A tool of the given type (function, code_interpreter, file_search, ...).</summary>
     public OaiTool(string type) => Type = type;
 
     /// <summary>The API's tool type: code_interpreter, file_search, function, web_search, image_generation or mcp.</summary>
@@ -46,11 +58,13 @@ public sealed class OaiTool : OaiObject
     /// <summary>The function's name (function tools only).</summary>
     public string? Name { get; init; }
 
+    /// <summary>What a function tool does, as the model reads it.</summary>
     public string? Description { get; init; }
 
     /// <summary>The JSON schema of the function's parameters, as JSON text.</summary>
     public string? ParametersJson { get; init; }
 
+    /// <summary>Whether the model must follow the function's JSON schema exactly; null leaves it to the server.</summary>
     public bool? Strict { get; init; }
 
     /// <summary>
@@ -116,6 +130,7 @@ public sealed class OaiTool : OaiObject
     /// <summary>The header values; internal, so no formatter, serializer or export sees them.</summary>
     internal IReadOnlyDictionary<string, string>? Headers { get; init; }
 
+    /// <inheritdoc/>
     public override string ToString() => Name is not null ? $"{Type}:{Name}" : ServerLabel is not null ? $"{Type}:{ServerLabel}" : Type;
 
     /// <summary>A copy of <paramref name="other"/>, for object initializers that change a few fields.</summary>

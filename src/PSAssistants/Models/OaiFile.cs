@@ -18,10 +18,12 @@ public sealed class OaiFile : OaiObject
     /// <summary>The API's (deprecated) status string: uploaded, processed or error; null when the server sends none.</summary>
     public string? Status { get; internal set; }
 
+    /// <summary>When the file was uploaded.</summary>
     public DateTimeOffset CreatedAt { get; internal set; }
 
     /// <summary>When the file expires, if it has an expiration policy.</summary>
     public DateTimeOffset? ExpiresAt { get; internal set; }
 
+    /// <inheritdoc/>
     public override string ToString() => Id;
 }

@@ -3,9 +3,13 @@ namespace PSAssistants;
 /// <summary>A message of a thread. <see cref="Text"/> joins all its text parts.</summary>
 public sealed class OaiMessage : OaiObject
 {
+    /// <summary>The message's id (msg_...).</summary>
     public string Id { get; internal set; } = "";
+    /// <summary>The thread (on Responses, the conversation) the message belongs to.</summary>
     public string ThreadId { get; internal set; } = "";
+    /// <summary>The run that wrote the message, for an assistant's message where known.</summary>
     public string? RunId { get; internal set; }
+    /// <summary>The assistant that wrote the message, where known.</summary>
     public string? AssistantId { get; internal set; }
 
     /// <summary>The API's role string: user or assistant (Responses may also say system or developer).</summary>
@@ -14,6 +18,7 @@ public sealed class OaiMessage : OaiObject
     /// <summary>The API's status string: in_progress, incomplete or completed.</summary>
     public string? Status { get; internal set; }
 
+    /// <summary>The text of all text parts, joined: what a script usually wants of a message.</summary>
     public string Text { get; internal set; } = "";
     /// <summary>The parts of the message; prints as the parts' text, one per line.</summary>
     public IReadOnlyList<OaiMessageContent> Content
@@ -24,6 +29,7 @@ public sealed class OaiMessage : OaiObject
     }
 
     private IReadOnlyList<OaiMessageContent> _content = new OaiMessageContentList(Array.Empty<OaiMessageContent>());
+    /// <summary>When the message was created, where the server or the session knows it.</summary>
     public DateTimeOffset? CreatedAt { get; internal set; }
     /// <summary>The metadata pairs; prints as "key=value; key=value".</summary>
     public IReadOnlyDictionary<string, string> Metadata
@@ -41,6 +47,7 @@ public sealed class OaiMessage : OaiObject
     public IReadOnlyList<OaiMessageAnnotation> UrlCitations =>
         new OaiPrintableList<OaiMessageAnnotation>(Content.SelectMany(c => c.Annotations).Where(a => a.Type == "url_citation").ToList());
 
+    /// <inheritdoc/>
     public override string ToString() => Text;
 
     private protected override IEnumerable<OaiObject?> Parts => Content;
@@ -59,6 +66,7 @@ public sealed class OaiMessageContentList : System.Collections.ObjectModel.ReadO
     {
     }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join("\n", this.Select(p => p.ToString()));
 }
 
@@ -69,24 +77,30 @@ public sealed class OaiPrintableList<T> : System.Collections.ObjectModel.ReadOnl
     {
     }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join("; ", this.Select(i => i?.ToString()));
 }
 
 /// <summary>One part of a message's content: text, an image file, an image URL or a refusal.</summary>
 public sealed class OaiMessageContent : OaiObject
 {
+    /// <summary>A part of the given type (text, image_file, image_url, input_file, refusal, ...).</summary>
     public OaiMessageContent(string type) => Type = type;
 
     /// <summary>The API's part type: text, image_file, image_url, refusal (Responses: input_text, output_text, ...).</summary>
     public string Type { get; }
 
+    /// <summary>The text of a text part.</summary>
     public string? Text { get; init; }
+    /// <summary>The file of an image_file or input_file part.</summary>
     public string? FileId { get; init; }
+    /// <summary>The address of an image_url part.</summary>
     public string? ImageUrl { get; init; }
 
     /// <summary>An image part's detail: auto, low or high.</summary>
     public string? Detail { get; init; }
 
+    /// <summary>The model's refusal, for a refusal part.</summary>
     public string? Refusal { get; init; }
 
     /// <summary>True for an image part (image_file or image_url on Assistants v2, input_image on Responses).</summary>
@@ -101,6 +115,7 @@ public sealed class OaiMessageContent : OaiObject
     /// </summary>
     public IReadOnlyList<OaiMessageAnnotation> Annotations { get; init; } = Array.Empty<OaiMessageAnnotation>();
 
+    /// <inheritdoc/>
     public override string ToString() => Text ?? Refusal ?? FileId ?? ImageUrl ?? Type;
 
     private protected override IEnumerable<OaiObject?> Parts => Annotations;
@@ -109,6 +124,7 @@ public sealed class OaiMessageContent : OaiObject
 /// <summary>An annotation of a text part: a file citation, a file path, a container file citation or a URL citation.</summary>
 public sealed class OaiMessageAnnotation : OaiObject
 {
+    /// <summary>An annotation of the given type (file_citation, file_path, url_citation, container_file_citation).</summary>
     public OaiMessageAnnotation(string type) => Type = type;
 
     /// <summary>The API's annotation type: file_citation, file_path, container_file_citation or url_citation.</summary>
@@ -126,7 +142,9 @@ public sealed class OaiMessageAnnotation : OaiObject
     /// <summary>The file name the server gave (Responses). Save-OaiFile never uses it as a path.</summary>
     public string? FileName { get; init; }
 
+    /// <summary>Where the annotated text starts in the part's text.</summary>
     public int? StartIndex { get; init; }
+    /// <summary>Where the annotated text ends in the part's text.</summary>
     public int? EndIndex { get; init; }
 
     /// <summary>The position in the text (Responses file_citation and file_path).</summary>
@@ -135,10 +153,12 @@ public sealed class OaiMessageAnnotation : OaiObject
     /// <summary>The cited web page (url_citation).</summary>
     public string? Url { get; init; }
 
+    /// <summary>The title of a cited web page (url_citation).</summary>
     public string? Title { get; init; }
 
     /// <summary>True for the files a code interpreter made (file_path, container_file_citation), which Save-OaiFile saves from a message.</summary>
     public bool IsGeneratedFile => Type is "file_path" or "container_file_citation";
 
+    /// <inheritdoc/>
     public override string ToString() => FileId ?? Url ?? Type;
 }

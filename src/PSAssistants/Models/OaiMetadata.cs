@@ -89,5 +89,6 @@ public sealed class OaiMetadataMap : ReadOnlyDictionary<string, string>
     {
     }
 
+    /// <inheritdoc/>
     public override string ToString() => string.Join("; ", this.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
 }

@@ -18,7 +18,10 @@ public sealed class OaiRunSettings : OaiObject
     /// <summary>low, medium or high (Responses only).</summary>
     public string? Verbosity { get; init; }
 
+    /// <summary>The most tokens a run may write, reasoning included.</summary>
     public int? MaxOutputTokens { get; init; }
+
+    /// <summary>The most prompt tokens a run may use (Assistants v2).</summary>
     public int? MaxPromptTokens { get; init; }
 
     /// <summary>Per run only: an assistant keeps its own in <see cref="OaiAssistant.Temperature"/>.</summary>
@@ -30,7 +33,10 @@ public sealed class OaiRunSettings : OaiObject
     /// <summary>auto, none, required, or the name of a function tool the model must call.</summary>
     public string? ToolChoice { get; init; }
 
+    /// <summary>Whether the model may call several tools at once.</summary>
     public bool? ParallelToolCalls { get; init; }
+
+    /// <summary>The most calls to built-in tools in one response (Responses).</summary>
     public int? MaxToolCalls { get; init; }
 
     /// <summary>auto or disabled.</summary>
@@ -111,6 +117,7 @@ public sealed class OaiRunSettings : OaiObject
         return merged.ToJsonString();
     }
 
+    /// <inheritdoc/>
     public override string ToString()
     {
         var parts = new List<string>();
