@@ -19,6 +19,13 @@ sealed class SseWriter(HttpContext http, int? cutAfter)
         Http.Response.ContentType = "text/event-stream; charset=utf-8";
         Http.Response.Headers.CacheControl = "no-cache";
         await Http.Response.Body.FlushAsync(Aborted);
+        // A cut after 0 events closes the stream before its first event: writing that event first (and cutting
+        // after it) would let a fast reader see the run named, depending on who wins the race with the reset.
+        if (cutAfter is 0)
+        {
+            Http.Abort();
+            throw new OperationCanceledException("stream cut by emulator control setting");
+        }
     }
 
     /// <summary>Writes "event: name\ndata: data\n\n" and flushes. Throws OperationCanceledException after a cut.</summary>
