@@ -500,6 +500,19 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
             $text | Should -Match ([regex]::Escape('***'))
         }
 
+        It 'masks the key where the server echoes it in a message: text, views and JSON' {
+            $added = $Thread | Add-OaiMessage -Content "Please keep my key $Key safe."
+
+            $listed = @($Thread | Get-OaiMessage)
+
+            $listed.Count | Should -Be 1
+            $listed[0].Text | Should -Be 'Please keep my key *** safe.'
+            $added.Text | Should -Be 'Please keep my key *** safe.'
+            $text = ($listed | ConvertTo-Json -Depth 8) + ($listed | Format-List * | Out-String -Width 500) +
+                ($listed | Format-Table | Out-String -Width 500) + ($added | ConvertTo-Json -Depth 8)
+            $text | Should -Not -Match ([regex]::Escape($Key))
+        }
+
         It 'refuses a redirect to another origin with OaiRedirectRefused, naming the target without its query' {
             Fault @{ path_regex = (ThreadPath $Thread.Id); action = 'redirect'; status = 307; location = 'http://127.0.0.1:9/v1/collect?token=hush' }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace PSAssistants.Client;
 
 /// <summary>
-/// Secret values this process has been handed (MCP header values), so that text on its way to a user — verbose
+/// Secret values this process has been handed (API keys, access tokens, MCP header values), so that text on its way to a user — verbose
 /// and debug lines, error messages, a run's raw JSON — never repeats one, whatever the server echoes. Process-wide
 /// on purpose: a secret seen in one runspace must not surface in another's log either.
 /// </summary>
@@ -36,6 +36,9 @@ internal static class OaiSecrets
         }
         return text;
     }
+
+    /// <summary><see cref="Redact(string)"/> for a value the server may have left out.</summary>
+    public static string? RedactOrNull(string? text) => text is null ? null : Redact(text);
 
     public static bool Contains(string text)
     {

@@ -52,6 +52,9 @@ public sealed class OaiSession
         _proxyCredential = s.ProxyCredential;
         ConnectedAt = DateTimeOffset.Now;
         OaiHeaderValues.Check(PlainKey(), "The API key");
+        // Known to the redaction from now on, so a server that echoes the key (in a reply, an error, a run's
+        // last_error) shows it to no one, in any runspace.
+        if (PlainKey() is { } key) OaiSecrets.Register(key);
         OaiHeaderValues.Check(Organization, "-Organization");
         OaiHeaderValues.Check(Project, "-Project");
     }
@@ -133,6 +136,7 @@ public sealed class OaiSession
             if (!TokenDue()) return;
             var token = _tokenProvider.GetToken();
             OaiHeaderValues.Check(token.Token, "The access token");
+            OaiSecrets.Register(token.Token);
             _token = token;
         }
     }

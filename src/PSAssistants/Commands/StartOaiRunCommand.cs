@@ -264,7 +264,7 @@ public sealed partial class StartOaiRunCommand : MessageInputCmdlet, IDynamicPar
                 return parts.Count == 0 ? null : string.Join("\n\n", parts);
             });
         }
-        run.OutputText = text;
+        run.OutputText = text = OaiSecrets.RedactOrNull(text);
         var schema = settings.JsonSchema ?? run.SchemaJson;
         if (schema is null || text is null) return run;
         try

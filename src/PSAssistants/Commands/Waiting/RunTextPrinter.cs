@@ -60,7 +60,8 @@ internal sealed class RunTextPrinter
     private void Write(string text)
     {
         if (text.Length == 0) return;
-        _host.WriteHostText(text);
+        // A secret the model repeats is masked where it arrives whole in one piece of the stream.
+        _host.WriteHostText(Client.OaiSecrets.Redact(text));
         _atLineStart = text.EndsWith('\n');
     }
 }

@@ -640,7 +640,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     {
         var parts = m.Content?.Select(c => new OaiMessageContent(c.Type)
         {
-            Text = c.Text?.Value,
+            Text = OaiSecrets.RedactOrNull(c.Text?.Value),
             FileId = c.ImageFile?.FileId,
             ImageUrl = c.ImageUrl?.Url,
             Detail = c.ImageFile?.Detail ?? c.ImageUrl?.Detail,
@@ -696,7 +696,7 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
         CancelledAt = Time(r.CancelledAt),
         FailedAt = Time(r.FailedAt),
         ExpiresAt = Time(r.ExpiresAt),
-        LastError = r.LastError is null ? null : new OaiRunError { Code = r.LastError.Code, Message = r.LastError.Message },
+        LastError = r.LastError is null ? null : new OaiRunError { Code = r.LastError.Code, Message = OaiSecrets.RedactOrNull(r.LastError.Message) },
         IncompleteReason = r.IncompleteDetails?.Reason,
         SchemaJson = r.ResponseFormat is JsonObject format && format["type"]?.GetValue<string>() == "json_schema" ? format["json_schema"]?["schema"]?.ToJsonString() : null,
         Usage = r.Usage is null ? null : new OaiUsage

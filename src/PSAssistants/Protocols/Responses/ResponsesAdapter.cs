@@ -799,7 +799,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     {
         var parts = item.Content?.Select(c => new OaiMessageContent(c.Type)
         {
-            Text = c.Text,
+            Text = OaiSecrets.RedactOrNull(c.Text),
             Refusal = c.Refusal,
             FileId = c.FileId,
             ImageUrl = c.ImageUrl,
@@ -877,7 +877,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
             Model = r.Model,
             CreatedAt = Time(r.CreatedAt),
             CompletedAt = status == OaiRunStatus.Completed && r.CompletedAt is { } c ? Time(c) : null,
-            LastError = r.Error is null ? null : new OaiRunError { Code = r.Error.Code, Message = r.Error.Message },
+            LastError = r.Error is null ? null : new OaiRunError { Code = r.Error.Code, Message = OaiSecrets.RedactOrNull(r.Error.Message) },
             IncompleteReason = r.IncompleteDetails?.Reason,
             Usage = r.Usage is null ? null : new OaiUsage
             {
@@ -888,7 +888,7 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
                 ReasoningTokens = r.Usage.OutputTokensDetails?.ReasoningTokens,
             },
             // The reply's text is in the response itself: no further request is needed for it.
-            OutputText = status == OaiRunStatus.Completed ? OutputTextOf(r) : null,
+            OutputText = status == OaiRunStatus.Completed ? OaiSecrets.RedactOrNull(OutputTextOf(r)) : null,
             SchemaJson = r.Text?.Format is { } format && format["type"]?.GetValue<string>() == "json_schema" ? format["schema"]?.ToJsonString() : null,
             RequiredAction = calls.Length == 0 ? null : new OaiRequiredAction
             {
