@@ -67,6 +67,7 @@ static class Control
             {
                 ["run_duration_ms"] = State.DefaultRunDurationMs,
                 ["cut_stream_after_events"] = Pipeline.CutStreamAfterEvents,
+                ["end_stream_after_events"] = Pipeline.EndStreamAfterEvents,
                 ["file_index_ms"] = State.FileIndexMs,
             };
     }
@@ -76,9 +77,11 @@ static class Control
         var o = Json.ParseBody(body);
         var d = V.OptInt(o, "run_duration_ms", 0, 3_600_000);
         var cut = V.OptInt(o, "cut_stream_after_events", 0, int.MaxValue);
+        var end = V.OptInt(o, "end_stream_after_events", 0, int.MaxValue);
         if (d.present && d.value is { } dv) State.DefaultRunDurationMs = (int)dv;
         if (V.OptInt(o, "file_index_ms", 0, 3_600_000).value is { } fi) State.FileIndexMs = (int)fi;
         if (cut.present) lock (Pipeline.LogGate) Pipeline.CutStreamAfterEvents = cut.value is { } c ? (int)c : null;
+        if (end.present) lock (Pipeline.LogGate) Pipeline.EndStreamAfterEvents = end.value is { } e ? (int)e : null;
         return Config();
     }
 

@@ -48,6 +48,8 @@ static class Pipeline
     public static readonly Dictionary<string, StoredAnswer> Idempotency = [];
     /// <summary>One-shot: the next stream closes abruptly after this many events.</summary>
     public static int? CutStreamAfterEvents;
+    /// <summary>One-shot: the next stream ends cleanly after this many events, its answer's head always sent first.</summary>
+    public static int? EndStreamAfterEvents;
 
     public static void ResetAll()
     {
@@ -57,6 +59,7 @@ static class Pipeline
             Faults.Clear();
             Idempotency.Clear();
             CutStreamAfterEvents = null;
+            EndStreamAfterEvents = null;
         }
         lock (State.Gate) State.ResetAll();
     }
@@ -67,6 +70,16 @@ static class Pipeline
         {
             var n = CutStreamAfterEvents;
             CutStreamAfterEvents = null;
+            return n;
+        }
+    }
+
+    public static int? TakeStreamEnd()
+    {
+        lock (LogGate)
+        {
+            var n = EndStreamAfterEvents;
+            EndStreamAfterEvents = null;
             return n;
         }
     }
@@ -186,12 +199,13 @@ static class Pipeline
                     break;
                 case StreamResult s:
                     entry.Status = 200;
-                    var w = new SseWriter(ctx, TakeStreamCut());
+                    var w = new SseWriter(ctx, TakeStreamCut(), TakeStreamEnd());
                     try
                     {
                         await w.Start();
                         await s.Run(w);
                     }
+                    catch (StreamEndedEarly) { }
                     catch (OperationCanceledException) { entry.Status = 0; }
                     catch (IOException) { entry.Status = 0; }
                     break;

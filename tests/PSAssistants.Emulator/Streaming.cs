@@ -6,8 +6,11 @@ using System.Text.Json.Nodes;
 
 namespace PSAssistants.Emulator;
 
-/// <summary>Writes Server-Sent Events; honours the one-shot "cut_stream_after_events" control setting.</summary>
-sealed class SseWriter(HttpContext http, int? cutAfter)
+/// <summary>A stream ended on purpose by the "end_stream_after_events" control setting (answered 200, no terminal event).</summary>
+sealed class StreamEndedEarly() : OperationCanceledException("stream ended by emulator control setting");
+
+/// <summary>Writes Server-Sent Events; honours the one-shot "cut_stream_after_events" and "end_stream_after_events" control settings.</summary>
+sealed class SseWriter(HttpContext http, int? cutAfter, int? endAfter = null)
 {
     int _count;
     public HttpContext Http { get; } = http;
@@ -26,6 +29,15 @@ sealed class SseWriter(HttpContext http, int? cutAfter)
             Http.Abort();
             throw new OperationCanceledException("stream cut by emulator control setting");
         }
+        // An abort can overtake the head just flushed, so the client may never see the stream open; a clean end
+        // after 0 events always shows it open and empty: what a reader sees of a stream broken before its first event.
+        if (endAfter is 0) await EndEarly();
+    }
+
+    async Task EndEarly()
+    {
+        await Http.Response.CompleteAsync();
+        throw new StreamEndedEarly();
     }
 
     /// <summary>Writes "event: name\ndata: data\n\n" and flushes. Throws OperationCanceledException after a cut.</summary>
@@ -40,6 +52,7 @@ sealed class SseWriter(HttpContext http, int? cutAfter)
             Http.Abort();
             throw new OperationCanceledException("stream cut by emulator control setting");
         }
+        if (endAfter is { } e && _count >= e) await EndEarly();
     }
 
     public Task Event(string name, JsonNode data) => Event(name, Json.Text(data));

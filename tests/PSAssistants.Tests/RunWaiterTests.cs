@@ -160,6 +160,105 @@ public class RunWaiterTests
         Assert.Equal(new[] { "StartRunStream", "SubmitToolOutputs" }, runs.Calls);
     }
 
+    /// <summary>
+    /// The stream the answer opens breaks before its first event, and the run, read again, still shows the calls
+    /// just answered (the server has not moved it yet). That state is old: the wait polls the same run on, and
+    /// neither runs the function again nor submits again, nor sends the answer again.
+    /// </summary>
+    [Fact]
+    public void A_stream_after_the_answers_that_breaks_before_its_first_event_is_followed_by_reading_the_same_run_again()
+    {
+        var call = new OaiToolCall { Id = "call_1", Name = "Get-Date", Arguments = "{}" };
+        var resent = 0;
+        var runs = new FakeRuns
+        {
+            ToolOutputsContinueRun = true,
+            Started = Stream(new[] { Updated(Run(OaiRunStatus.InProgress)), Updated(Run(OaiRunStatus.RequiresAction, "run_1", call)) }),
+            Submitted = Stream(Array.Empty<RunEvent>(), breakOff: true, reopen: _ => { resent++; return Task.FromResult(Stream(new[] { Updated(Run(OaiRunStatus.Completed)) })); }),
+        };
+        // Only reached by a wait that answers call_1 a second time.
+        runs.Submitted = Stream(new[] { Updated(Run(OaiRunStatus.Completed)) });
+        runs.Polls.Enqueue(Run(OaiRunStatus.RequiresAction, "run_1", call));
+        runs.Polls.Enqueue(Run(OaiRunStatus.InProgress));
+        runs.Polls.Enqueue(Run(OaiRunStatus.Completed));
+        var tools = new FakeTools();
+
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions { Tools = tools }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
+
+        Assert.Equal(OaiRunStatus.Completed, result.Run.Status);
+        Assert.Equal(new[] { "call_1" }, tools.Answered);
+        Assert.Single(runs.SubmittedOutputs);
+        Assert.Equal(0, resent);
+        Assert.Equal(new[] { "StartRunStream", "SubmitToolOutputs", "GetRun", "GetRun", "GetRun" }, runs.Calls);
+    }
+
+    /// <summary>
+    /// Where the answer starts a new run (Responses: a new response), the run that asked never changes, so reading
+    /// it again would show the same calls for ever: the answer is sent again with its Idempotency-Key (the server
+    /// gives back the run it made), and the function is not run again.
+    /// </summary>
+    [Fact]
+    public void Where_the_answer_starts_a_new_run_a_stream_broken_before_its_first_event_is_sent_again_and_the_calls_are_not_answered_twice()
+    {
+        var call = new OaiToolCall { Id = "call_1", Name = "Get-Date", Arguments = "{}" };
+        var resent = 0;
+        var runs = new FakeRuns
+        {
+            ToolOutputsContinueRun = false,
+            Started = Stream(new[] { Updated(Run(OaiRunStatus.InProgress)), Updated(Run(OaiRunStatus.RequiresAction, "resp_1", call)) }),
+            Submitted = Stream(Array.Empty<RunEvent>(), breakOff: true, reopen: _ =>
+            {
+                resent++;
+                return Task.FromResult(Stream(new[] { Updated(Run(OaiRunStatus.InProgress, "resp_2")), Updated(Run(OaiRunStatus.Completed, "resp_2")) }));
+            }),
+            PollForever = Run(OaiRunStatus.RequiresAction, "resp_1", call), // the response that asked stays as it was
+        };
+        runs.Submitted = Stream(new[] { Updated(Run(OaiRunStatus.Completed, "resp_3")) }); // only reached by answering call_1 again
+        var tools = new FakeTools();
+
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions { Tools = tools }, Fast).StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
+
+        Assert.Equal(OaiRunStatus.Completed, result.Run.Status);
+        Assert.Equal("resp_2", result.Run.Id);
+        Assert.Equal(new[] { "call_1" }, tools.Answered);
+        Assert.Single(runs.SubmittedOutputs);
+        Assert.Equal(1, resent);
+        Assert.Equal(new[] { "StartRunStream", "SubmitToolOutputs" }, runs.Calls);
+    }
+
+    /// <summary>Submit-OaiToolOutput -Wait: the same rule for answers the user submitted (v2: the run is read again, the answers are not sent again).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void After_Submit_OaiToolOutput_a_stream_broken_before_its_first_event_sends_the_answers_again_only_where_they_start_a_new_run(bool continues)
+    {
+        var call = new OaiToolCall { Id = "call_1", Name = "Get-Date", Arguments = "{}" };
+        var asked = Run(OaiRunStatus.RequiresAction, "run_1", call);
+        var resent = 0;
+        var runs = new FakeRuns { ToolOutputsContinueRun = continues };
+        runs.Polls.Enqueue(asked);
+        runs.Polls.Enqueue(Run(OaiRunStatus.Completed));
+        var broken = Stream(Array.Empty<RunEvent>(), breakOff: true, reopen: _ =>
+        {
+            resent++;
+            return Task.FromResult(Stream(new[] { Updated(Run(OaiRunStatus.Completed, "run_2")) }));
+        });
+
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions(), Fast).FollowAnswered(asked, new[] { "call_1" }, broken);
+
+        Assert.Equal(OaiRunStatus.Completed, result.Run.Status);
+        if (continues)
+        {
+            Assert.Equal(0, resent);
+            Assert.Equal(new[] { "GetRun", "GetRun" }, runs.Calls);
+        }
+        else
+        {
+            Assert.Equal(1, resent);
+            Assert.Empty(runs.Calls);
+        }
+    }
+
     [Fact]
     public void Without_tools_a_wait_returns_the_run_at_requires_action()
     {
@@ -243,7 +342,14 @@ public class RunWaiterTests
         public IProtocolAdapter Adapter { get; }
         public List<string> Calls { get; } = new();
         public RunStart? Started { get; set; }
-        public RunStart? Submitted { get; set; }
+
+        /// <summary>Queues the answer to the next SubmitToolOutputs (each submission takes the next one).</summary>
+        public RunStart? Submitted { set { if (value is not null) Submits.Enqueue(value); } }
+
+        public Queue<RunStart> Submits { get; } = new();
+
+        /// <summary>Assistants v2 answers: tool outputs continue the same run; Responses (false) starts a new one.</summary>
+        public bool ToolOutputsContinueRun { get; set; } = true;
         public Queue<RunStart?> Resumes { get; } = new();
         public List<long?> ResumedAfter { get; } = new();
         public Queue<OaiRun> Polls { get; } = new();
@@ -284,7 +390,7 @@ public class RunWaiterTests
         {
             Calls.Add("SubmitToolOutputs");
             SubmittedOutputs.Add(outputs);
-            return Task.FromResult(Submitted ?? throw new InvalidOperationException("no submit answer set"));
+            return Task.FromResult(Submits.Count > 0 ? Submits.Dequeue() : throw new InvalidOperationException("no submit answer set"));
         }
 
         public Task<OaiRun> CancelRunAsync(string threadId, string runId, CancellationToken ct)

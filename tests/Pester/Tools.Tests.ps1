@@ -162,6 +162,54 @@ Describe 'Function tools on <Protocol>' -ForEach $protocols {
         $submits.Count | Should -Be 1
     }
 
+    It 'runs a function once when the stream its answer opens breaks before its first event' {
+        # The function itself has the emulator end the next stream (the one its answer opens) before its first
+        # event. Assistants v2 reads the same run again; Responses sends the answer again with the same
+        # Idempotency-Key and gets back the response it made. Either way the function runs once.
+        $global:PsaOnceRuns = 0
+        $global:PsaOnceEmulator = $Emulator
+        $tool = New-OaiFunctionTool -Name 'Get-PsaOnce' -Description 'Counts its calls.' -ScriptBlock {
+            # Only the first call ends the stream, so a wait that answers again finishes (and the count shows it).
+            if (++$global:PsaOnceRuns -eq 1) {
+                $null = Invoke-OaiTestControl -Emulator $global:PsaOnceEmulator -Method POST -Path '/__emulator/config' -Body @{ end_stream_after_events = 0 }
+            }
+            'once'
+        }
+        $a = New-OaiAssistant -Name 'Once' -Model 'gpt-4' -Tool $tool
+        Clear-OaiTestRequest -Emulator $Emulator
+        # A bound, so a wait that polls the response that asked (which never changes) fails instead of hanging.
+        $r = Ask $a 'call Get-PsaOnce' @{ TimeoutSec = 20 }
+        $r.Run.Status | Should -Be 'completed'
+        $global:PsaOnceRuns | Should -Be 1
+        $r.Reply.Text | Should -Match 'Get-PsaOnce returned: once'
+        $log = @(Get-OaiTestRequest -Emulator $Emulator)
+        $submits = @($log | Where-Object { $_.method -eq 'POST' -and $_.path -like $SubmitPath -and $_.body -cmatch '"output":\s*"once"' })
+        if ($Protocol -eq 'Assistants') {
+            $submits.Count | Should -Be 1
+            @($log | Where-Object { $_.method -eq 'GET' -and $_.path -like "*/runs/$($r.Run.Id)" }).Count | Should -BeGreaterOrEqual 1
+        }
+        else {
+            $submits.Count | Should -Be 2
+            @($submits.headers.'idempotency-key' | Select-Object -Unique).Count | Should -Be 1
+        }
+    }
+
+    It 'follows Submit-OaiToolOutput -Wait when the stream it opens breaks before its first event' {
+        $a = New-OaiAssistant -Name 'Manual2' -Model 'gpt-4' -Function (Get-Command Get-PsaDiskSpace)
+        $thread = New-OaiThread
+        $null = $thread | Add-OaiMessage 'call Get-PsaDiskSpace({"Drive":"D"})'
+        $run = $thread | Start-OaiRun $a -Wait -NoAutoTool
+        $run.Status | Should -Be 'requires_action'
+        Clear-OaiTestRequest -Emulator $Emulator
+        $null = Invoke-OaiTestControl -Emulator $Emulator -Method POST -Path '/__emulator/config' -Body @{ end_stream_after_events = 0 }
+        $done = $run | Submit-OaiToolOutput -ToolOutput @{ $run.RequiredAction.ToolCalls[0].Id = 'plenty' } -Wait -TimeoutSec 20
+        $done.Status | Should -Be 'completed'
+        @($thread | Get-OaiMessage)[-1].Text | Should -Match 'Get-PsaDiskSpace returned: plenty'
+        $submits = @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq 'POST' -and $_.path -like $SubmitPath })
+        # v2 reads the run again instead of sending the answers again; Responses must send them again (same key).
+        $submits.Count | Should -Be ($Protocol -eq 'Assistants' ? 1 : 2)
+    }
+
     It 'returns the run at requires_action with -NoAutoTool, and Submit-OaiToolOutput finishes it' {
         $a = New-OaiAssistant -Name 'Manual' -Model 'gpt-4' -Function (Get-Command Get-PsaDiskSpace)
         $thread = New-OaiThread

@@ -16,8 +16,12 @@ public abstract partial class OaiApiCmdlet
     private protected OaiRun StartAndFollow(string threadId, RunCreateOptions options, WaitOptions wait) =>
         Finish(NewWaiter(wait).StartAndFollow(threadId, options), wait);
 
-    /// <summary>Follows a run whose stream (or JSON answer) is already open, e.g. after submitting tool outputs.</summary>
+    /// <summary>Follows a run whose stream (or JSON answer) is already open (a run just started).</summary>
     private protected OaiRun FollowStarted(RunStart start, WaitOptions wait) => Finish(NewWaiter(wait).FollowStarted(start), wait);
+
+    /// <summary>Follows what submitting the answers to <paramref name="asked"/>'s calls opened; those calls are never taken as pending again.</summary>
+    private protected OaiRun FollowAnswered(OaiRun asked, IReadOnlyList<ToolOutput> outputs, RunStart start, WaitOptions wait) =>
+        Finish(NewWaiter(wait).FollowAnswered(asked, outputs.Select(o => o.CallId), start), wait);
 
     /// <summary>Follows an existing run to its end (Wait-OaiRun): by its stream where the protocol can attach, else by polling.</summary>
     private protected OaiRun Follow(OaiRun run, WaitOptions wait) => Finish(NewWaiter(wait).FollowExisting(run), wait);

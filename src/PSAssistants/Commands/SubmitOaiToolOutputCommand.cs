@@ -87,7 +87,7 @@ public sealed class SubmitOaiToolOutputCommand : OaiApiCmdlet
         {
             var stream = CurrentSession.Streaming;
             var start = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream, ct));
-            Emit(FollowStarted(start, new WaitOptions { TimeoutSec = TimeoutSec, CancelOnStop = !NoCancelOnStop }));
+            Emit(FollowAnswered(run, outputs, start, new WaitOptions { TimeoutSec = TimeoutSec, CancelOnStop = !NoCancelOnStop }));
             return;
         }
         var started = Await(ct => adapter.SubmitToolOutputsAsync(run, outputs, stream: false, ct));

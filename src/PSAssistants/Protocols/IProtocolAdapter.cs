@@ -18,6 +18,14 @@ internal interface IProtocolAdapter
     /// </summary>
     bool ReplaysRunStream { get; }
 
+    /// <summary>
+    /// Whether answering a run's tool calls continues that same run under its id (Assistants v2), or starts a new
+    /// run (Responses: a new response on the conversation, while the one that asked never changes). A wait whose
+    /// stream after the answers breaks before its first event reads the same run again in the first case, and
+    /// sends the answers again with their Idempotency-Key in the second.
+    /// </summary>
+    bool ToolOutputsContinueRun { get; }
+
     /// <summary>Refuses (OaiNotSupported) run settings this protocol's wire has no field for, before any request.</summary>
     void CheckRunSettings(OaiRunSettings settings);
 

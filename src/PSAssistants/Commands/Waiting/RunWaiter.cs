@@ -42,8 +42,18 @@ internal sealed class RunWaiter
         return Follow(start.Run, start);
     }
 
-    /// <summary>Follows a run whose stream (or JSON answer) is already open, e.g. after submitting tool outputs.</summary>
+    /// <summary>Follows a run whose stream (or JSON answer) is already open (a run just started).</summary>
     public WaitResult FollowStarted(RunStart start) => Follow(start.Run, start);
+
+    /// <summary>
+    /// Follows what answering <paramref name="asked"/>'s calls <paramref name="callIds"/> opened (Submit-OaiToolOutput
+    /// -Wait): those calls count as answered, so the run's old requires_action state is never taken as current.
+    /// </summary>
+    public WaitResult FollowAnswered(OaiRun asked, IEnumerable<string> callIds, RunStart start)
+    {
+        _state.Answered.UnionWith(callIds);
+        return Follow(start.Run ?? AfterAnswers(asked), start);
+    }
 
     /// <summary>Follows an existing run (Wait-OaiRun): by its stream where the protocol can attach, else by polling.</summary>
     public WaitResult FollowExisting(OaiRun run)
@@ -67,9 +77,11 @@ internal sealed class RunWaiter
                 if (settled.Status == OaiRunStatus.RequiresAction && settled.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(settled) is { } outputs)
                 {
                     // All calls of a round are answered together, then the same wait goes on with the run's next stream.
+                    // Counted as answered before they are sent: whatever happens to the request, not answered again.
+                    _state.Answered.UnionWith(outputs.Select(o => o.CallId));
                     var stream = _host.Streaming;
                     start = _host.Await(ct => _adapter.SubmitToolOutputsAsync(settled, outputs, stream, ct));
-                    if (start.Run is { } next) _state.Run = next;
+                    _state.Run = start.Run ?? AfterAnswers(settled);
                     continue;
                 }
                 _printer?.EndLine();
@@ -87,6 +99,14 @@ internal sealed class RunWaiter
             _host.CompleteProgress();
         }
     }
+
+    /// <summary>
+    /// The run as known while the stream the answers opened has not named it: the same run (read again should the
+    /// stream break before its first event) where the answers continue it, else none yet, so such a break sends the
+    /// answers again with their Idempotency-Key (the server gives back the run it made) rather than reading the run
+    /// that asked, which never changes.
+    /// </summary>
+    private OaiRun? AfterAnswers(OaiRun asked) => _adapter.ToolOutputsContinueRun ? asked : null;
 
     /// <summary>
     /// The answers to a round of a run in requires_action, or null when the round must go back to the caller: an
@@ -238,7 +258,7 @@ internal sealed class RunWaiter
                         _state.Saw(ev.Run!);
                         updates++;
                         _host.ShowProgress(ev.Run!, _state.Watch.Elapsed);
-                        if (ev.Run!.Status == OaiRunStatus.RequiresAction) _options.Text?.Clear();
+                        if (ev.Run!.Status == OaiRunStatus.RequiresAction && !_state.IsAnsweredAlready(ev.Run!)) _options.Text?.Clear();
                         if (IsSettled(ev.Run!)) return updates;
                         break;
                     case RunEventKind.TextDelta:
@@ -318,7 +338,8 @@ internal sealed class RunWaiter
         }
     }
 
-    private static bool IsSettled(OaiRun run) => OaiRunStatus.IsSettled(run.Status);
+    /// <summary>An end, or requires_action with calls not answered yet (an older state of a run just answered is not).</summary>
+    private bool IsSettled(OaiRun run) => OaiRunStatus.IsSettled(run.Status) && !_state.IsAnsweredAlready(run);
 
     private TimeSpan Left(int timeoutSec) => TimeSpan.FromSeconds(timeoutSec) - _state.Watch.Elapsed;
 

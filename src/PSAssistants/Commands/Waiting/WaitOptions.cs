@@ -111,6 +111,16 @@ internal sealed class WaitState
     /// <summary>How often this round's starting request was sent again because its stream named no run.</summary>
     public int Reopened { get; set; }
 
+    /// <summary>The tool calls (and approval requests) answered in this wait: none is ever answered twice.</summary>
+    public HashSet<string> Answered { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A run that still shows calls already answered is an old state (read before the server took the answers),
+    /// not one to settle on.
+    /// </summary>
+    public bool IsAnsweredAlready(OaiRun run) =>
+        run.Status == OaiRunStatus.RequiresAction && run.RequiredAction?.ToolCalls.Any(c => Answered.Contains(c.Id)) == true;
+
     /// <summary>A round lasts until the run settles once (requires_action or an end); answering tools starts another.</summary>
     public void NewRound()
     {

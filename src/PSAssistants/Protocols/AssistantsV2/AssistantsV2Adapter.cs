@@ -36,6 +36,9 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public bool AssistantsAreLocal => false;
 
+    /// <summary>submit_tool_outputs goes on with the same run.</summary>
+    public bool ToolOutputsContinueRun => true;
+
     public string AssistantsWhere => "on the server";
 
     #region Assistants

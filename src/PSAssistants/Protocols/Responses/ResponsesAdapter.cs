@@ -63,6 +63,9 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public bool AssistantsAreLocal => true;
 
+    /// <summary>The answers go into a new response (see <see cref="SubmitToolOutputsAsync"/>).</summary>
+    public bool ToolOutputsContinueRun => false;
+
     public string AssistantsWhere => "in the local assistant store";
 
     #region Assistants (local definitions)
