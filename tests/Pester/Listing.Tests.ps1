@@ -23,7 +23,7 @@ BeforeDiscovery {
     )
 }
 
-Describe 'The list cmdlets on <Protocol>' -ForEach $protocols {
+Describe 'The list cmdlets on <Protocol>' -ForEach $protocols -Tag 'Wire' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
         Import-OaiTestModule
