@@ -5,8 +5,8 @@
 
 BeforeDiscovery {
     $protocols = @(
-        @{ Protocol = 'Assistants'; RunPath = '*/runs' }
-        @{ Protocol = 'Responses'; RunPath = '*/responses' }
+        @{ Protocol = 'Assistants'; RunPath = '*/runs'; Where = 'on the server' }
+        @{ Protocol = 'Responses'; RunPath = '*/responses'; Where = 'in the local assistant store' }
     )
 }
 
@@ -15,8 +15,8 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
         Import-OaiTestModule
         $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-names' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:StorePath = Join-Path $TestDrive "assistants-$Protocol.json"
+        Connect-OaiService -ApiKey 'sk-test-names' -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $StorePath
         $script:Tutor = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
         $null = New-OaiAssistant -Name 'Twin' -Model 'gpt-4'
@@ -52,8 +52,8 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
     }
 
     It 'refuses a name that <Case>, with <ErrorId> and no run' -ForEach @(
-        @{ Case = 'no assistant has'; Name = 'Nobody'; ErrorId = 'OaiAssistantNameNotFound'; Category = 'ObjectNotFound'; Says = "No assistant is named 'Nobody'" }
-        @{ Case = 'two assistants have'; Name = 'Twin'; ErrorId = 'OaiAssistantNameAmbiguous'; Category = 'InvalidArgument'; Says = "2 assistants are named 'Twin'" }
+        @{ Case = 'no assistant has'; Name = 'Nobody'; ErrorId = 'OaiAssistantNameNotFound'; Category = 'ObjectNotFound'; Says = "No assistant is named 'Nobody' {0} (" }
+        @{ Case = 'two assistants have'; Name = 'Twin'; ErrorId = 'OaiAssistantNameAmbiguous'; Category = 'InvalidArgument'; Says = "2 assistants are named 'Twin' {0}: " }
     ) {
         $thread = New-OaiThread -Message 'hello'
         Clear-OaiTestRequest -Emulator $Emulator
@@ -63,7 +63,8 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -Be "$ErrorId,PSAssistants.Commands.StartOaiRunCommand"
         "$($err[0].CategoryInfo.Category)" | Should -Be $Category
-        $err[0].Exception.Message | Should -BeLike "$Says*"
+        # Where the names were looked up is the adapter's to say (the local store on Responses, the server on v2).
+        $err[0].Exception.Message | Should -BeLike (($Says -f $Where) + '*')
         @(Get-Requests POST $RunPath).Count | Should -Be 0
     }
 
@@ -79,12 +80,35 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
         { Get-OaiAssistant -Id 'Twin' -ErrorAction Stop } | Should -Throw -ErrorId 'OaiAssistantNameAmbiguous,PSAssistants.Commands.GetOaiAssistantCommand'
     }
 
-    It 'completes names as well as ids' {
+    It 'completes names as well as ids, and asks no server while typing' {
+        Clear-OaiTestRequest -Emulator $Emulator
         $line = 'Start-OaiRun -Message hi -Assistant Math'
         $names = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
         $names | Should -Contain "'Math Tutor'"
+        @(Get-Requests GET '*/assistants*').Count | Should -Be 0
         $line = "Start-OaiRun -Message hi -Assistant $($Tutor.Id.Substring(0, 8))"
         $ids = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
         $ids | Should -Contain $Tutor.Id
+    }
+
+    It 'completes an assistant this session never saw only where assistants are local (no server asked)' {
+        # Made behind the session's back (another process, another runbook): never written to this pipeline.
+        $name = "Unseen Tutor $(Get-Random)"
+        if ($Protocol -eq 'Responses') {
+            $store = Get-Content -Raw $StorePath | ConvertFrom-Json
+            $store.assistants += [pscustomobject]@{ id = 'asst_local_unseen' + (Get-Random); name = $name; model = 'gpt-4'; created_at = 1 }
+            $store | ConvertTo-Json -Depth 20 | Set-Content -Path $StorePath
+        }
+        else {
+            $null = Invoke-RestMethod -Method Post -Uri "$($Emulator.BaseUri)/assistants" -ContentType 'application/json' `
+                -Headers @{ Authorization = 'Bearer sk-test-names'; 'OpenAI-Beta' = 'assistants=v2' } `
+                -Body (@{ model = 'gpt-4'; name = $name } | ConvertTo-Json)
+        }
+        Clear-OaiTestRequest -Emulator $Emulator
+        $line = 'Start-OaiRun -Message hi -Assistant Unseen'
+        $names = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText)
+        # The adapter says whether listing assistants is a file read (Responses) or a request (v2, not made while typing).
+        if ($Protocol -eq 'Responses') { $names | Should -Contain "'$name'" } else { $names | Should -Not -Contain "'$name'" }
+        @(Get-OaiTestRequest -Emulator $Emulator).Count | Should -Be 0
     }
 }

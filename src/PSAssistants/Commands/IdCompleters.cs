@@ -68,8 +68,8 @@ public abstract class RecentIdCompleter : IArgumentCompleter
 }
 
 /// <summary>
-/// Completes assistants by id or by name: those seen in the session, and on the Responses protocol every
-/// assistant of the local store (a file read; the server's list of Assistants v2 is not fetched while typing).
+/// Completes assistants by id or by name: those seen in the session, and where the protocol keeps assistants on
+/// the client (Responses) every assistant of the local store (a file read; a server's list is not fetched while typing).
 /// A name completes to itself, quoted when needed, since -Assistant takes names too.
 /// </summary>
 public sealed class AssistantIdCompleter : IArgumentCompleter
@@ -104,7 +104,8 @@ public sealed class AssistantIdCompleter : IArgumentCompleter
         try
         {
             var session = InputResolver.Unwrap(fakeBoundParameters?["Session"]) as OaiSession ?? DefaultSessions.GetOrCreateDefault();
-            if (session.Protocol != OaiProtocol.Responses) return Array.Empty<OaiAssistant>();
+            // Only where listing is a file read: a server's list is not fetched while the user types.
+            if (!session.Adapter.AssistantsAreLocal) return Array.Empty<OaiAssistant>();
             var list = new List<OaiAssistant>();
             var e = session.Adapter.ListAssistantsAsync(new Protocols.ListOptions { Order = "desc" }, CancellationToken.None).GetAsyncEnumerator();
             while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) list.Add(e.Current);

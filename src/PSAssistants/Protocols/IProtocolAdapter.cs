@@ -21,8 +21,14 @@ internal interface IProtocolAdapter
     /// <summary>Refuses (OaiNotSupported) run settings this protocol's wire has no field for, before any request.</summary>
     void CheckRunSettings(OaiRunSettings settings);
 
-    /// <summary>Whether assistants are definitions kept on the client (Responses), so a run can use one made for it alone.</summary>
+    /// <summary>
+    /// Whether assistants are definitions kept on the client (Responses), so a run can use one made for it alone,
+    /// and listing them reads a file and sends no request (tab completion lists them all only then).
+    /// </summary>
     bool AssistantsAreLocal { get; }
+
+    /// <summary>Where this protocol's assistants are looked up, as words for a message: "on the server", "in the local assistant store".</summary>
+    string AssistantsWhere { get; }
 
     /// <summary>Files, containers and vector stores: the same endpoints on both protocols.</summary>
     FilesApi Files { get; }

@@ -36,6 +36,8 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
 
     public bool AssistantsAreLocal => false;
 
+    public string AssistantsWhere => "on the server";
+
     #region Assistants
 
     public async Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)

@@ -63,6 +63,8 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
 
     public bool AssistantsAreLocal => true;
 
+    public string AssistantsWhere => "in the local assistant store";
+
     #region Assistants (local definitions)
 
     public Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
