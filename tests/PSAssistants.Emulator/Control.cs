@@ -68,6 +68,7 @@ static class Control
                 ["run_duration_ms"] = State.DefaultRunDurationMs,
                 ["cut_stream_after_events"] = Pipeline.CutStreamAfterEvents,
                 ["file_index_ms"] = State.FileIndexMs,
+                ["max_page_size"] = State.MaxPageSize,
             };
     }
 
@@ -78,6 +79,7 @@ static class Control
         var cut = V.OptInt(o, "cut_stream_after_events", 0, int.MaxValue);
         if (d.present && d.value is { } dv) State.DefaultRunDurationMs = (int)dv;
         if (V.OptInt(o, "file_index_ms", 0, 3_600_000).value is { } fi) State.FileIndexMs = (int)fi;
+        if (V.OptInt(o, "max_page_size", 0, 10_000).value is { } mp) State.MaxPageSize = (int)mp;
         if (cut.present) lock (Pipeline.LogGate) Pipeline.CutStreamAfterEvents = cut.value is { } c ? (int)c : null;
         return Config();
     }

@@ -58,6 +58,8 @@ static class Pipeline
             Idempotency.Clear();
             CutStreamAfterEvents = null;
         }
+        // A page cap left by one test file must not page the next file's lists.
+        State.MaxPageSize = 0;
         lock (State.Gate) State.ResetAll();
     }
 
