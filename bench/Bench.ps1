@@ -91,6 +91,22 @@ $script:Failed = [Collections.Generic.List[string]]::new()
 
 #region Helpers
 
+# Voluntary context switches of all this process's threads so far (a thread went to sleep); -1 where /proc has none.
+function Get-ThreadSwitches {
+    $tasks = "/proc/$PID/task"
+    if (-not [IO.Directory]::Exists($tasks)) { return -1 }
+    $total = 0L
+    foreach ($dir in [IO.Directory]::GetDirectories($tasks)) {
+        try {
+            foreach ($line in [IO.File]::ReadAllLines("$dir/status")) {
+                if ($line.StartsWith('voluntary_ctxt_switches:')) { $total += [long]$line.Substring(24).Trim() }
+            }
+        }
+        catch [IO.IOException] { }  # a thread that ended meanwhile
+    }
+    $total
+}
+
 function Format-Number([double] $Value, [string] $Format = '0.0') { $Value.ToString($Format, $inv) }
 
 function Get-Median([double[]] $Values) {
@@ -307,23 +323,49 @@ namespace PSAssistantsBench {
 '@
         }
         Import-Module -Assembly ([PSAssistantsBench.GetBenchNopCommand].Assembly)
+        # The floor of any binary cmdlet that makes this request: the same GET through one HttpClient, waited for
+        # on the pipeline thread the usual way (GetAwaiter().GetResult()), the body parsed, the id written.
+        if (-not ('PSAssistantsBench.GetBenchRawCommand' -as [type])) {
+            Add-Type -TypeDefinition @'
+using System.Net.Http;
+namespace PSAssistantsBench {
+    [System.Management.Automation.Cmdlet("Get", "BenchRaw")]
+    public sealed class GetBenchRawCommand : System.Management.Automation.PSCmdlet {
+        static readonly HttpMessageInvoker s_http = new HttpMessageInvoker(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false });
+        [System.Management.Automation.Parameter(Position = 0)] public string Uri { get; set; }
+        [System.Management.Automation.Parameter] public string Key { get; set; }
+        protected override void ProcessRecord() {
+            using var request = new HttpRequestMessage(HttpMethod.Get, Uri);
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Key);
+            request.Headers.TryAddWithoutValidation("OpenAI-Beta", "assistants=v2");
+            using var response = s_http.SendAsync(request, default).GetAwaiter().GetResult();
+            var body = response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            WriteObject(json.RootElement.GetProperty("id").GetString());
+        }
+    }
+}
+'@
+        }
+        Import-Module -Assembly ([PSAssistantsBench.GetBenchRawCommand].Assembly)
         # Each loop is one script block, so the loop itself is compiled once and timed as a whole.
         $variants = [ordered]@{
             'module'     = { for ($i = 0; $i -lt $n; $i++) { $null = Get-OaiAssistant -Id $id } }
             'module-one' = { $null = Get-OaiAssistant -Id $ids }
             'nop'        = { for ($i = 0; $i -lt $n; $i++) { $null = Get-BenchNop -Id $id } }
+            'cmdlet'     = { for ($i = 0; $i -lt $n; $i++) { $null = Get-BenchRaw -Uri $uri -Key $key } }
             'irm'        = { for ($i = 0; $i -lt $n; $i++) { $null = Invoke-RestMethod -Uri $uri -Headers $headers -UserAgent $userAgent } }
             'irm-ws'     = { for ($i = 0; $i -lt $n; $i++) { $null = Invoke-RestMethod -Uri $uri -Headers $headers -UserAgent $userAgent -WebSession $session } }
         }
         # Warm-up: JIT, connection pools, the emulator's own paths.
         $saved = $n; $n = 1000
-        foreach ($name in 'module', 'irm', 'irm-ws') { & $variants[$name] }
+        foreach ($name in 'module', 'cmdlet', 'irm', 'irm-ws') { & $variants[$name] }
         $n = $saved
         # The raw client stays up (after its own 3,000-call warm-up, past tiered JIT) and times one round per line sent.
         $raw = Start-RawServer @('get', '--base', $base, '--key', $key, '--path', "/assistants/$id", '--type', 'assistant', '--count', "$Calls", '--warmup', '3000', '--serve', '1')
         $names = @('raw') + @($variants.Keys)
-        $ms = @{}; $bytes = @{}
-        foreach ($name in $names) { $ms[$name] = [Collections.Generic.List[double]]::new(); $bytes[$name] = [Collections.Generic.List[double]]::new() }
+        $ms = @{}; $bytes = @{}; $switches = @{}
+        foreach ($name in $names) { foreach ($table in $ms, $bytes, $switches) { $table[$name] = [Collections.Generic.List[double]]::new() } }
         try {
             for ($round = 0; $round -lt $Rounds; $round++) {
                 Clear-OaiTestRequest -Emulator $script:Emulator  # the emulator's request log grows with every call
@@ -336,32 +378,40 @@ namespace PSAssistantsBench {
                         continue
                     }
                     [GC]::Collect()
+                    $switchesBefore = Get-ThreadSwitches
                     $before = [GC]::GetTotalAllocatedBytes($true)
                     $watch = [Diagnostics.Stopwatch]::StartNew()
                     & $variants[$name]
                     $elapsed = $watch.Elapsed.TotalMilliseconds
                     $ms[$name].Add($elapsed / $Calls)
                     $bytes[$name].Add(([GC]::GetTotalAllocatedBytes($true) - $before) / $Calls)
+                    $switches[$name].Add($(if ($switchesBefore -lt 0) { -1 } else { ((Get-ThreadSwitches) - $switchesBefore) / $Calls }))
                 }
             }
         }
         finally { Stop-RawServer $raw }
         $m = @{}; foreach ($name in $names) { $m[$name] = Get-Median $ms[$name] }
         $b = @{}; foreach ($name in $names) { $b[$name] = Get-Median $bytes[$name] }
+        # Thread switches: how often a thread of this process went to sleep per call (Linux only), which load moves less than time.
+        $sw = { param($name) if ($switches[$name].Count -and $switches[$name][0] -ge 0) { "; $(Format-Number (Get-Median $switches[$name]) '0.00') thread switches/call" } else { '' } }
         # Ratios are medians of the per-round ratios: the two figures of one round saw the same load.
         $ratioOf = { param($a, $c) Get-Median @(for ($r = 0; $r -lt $Rounds; $r++) { $ms[$a][$r] / $ms[$c][$r] }) }
         $fmt = { param($name) "$(Format-Number $m[$name] '0.000') ms/call" }
         Add-Figure PerCall 'raw HttpClient + System.Text.Json (C#, the limit)' (& $fmt 'raw') -Ratio "$(Format-Number $b['raw'] '#,0') B/call"
         $ratio = & $ratioOf 'module' 'raw'
-        Add-Figure PerCall "Get-OaiAssistant -Id, $Calls calls in a loop" (& $fmt 'module') -Ratio "x$(Format-Number $ratio '0.00') of raw; $(Format-Number $b['module'] '#,0') B/call" -Target '<= x1.3 of raw' -Met ($ratio -le 1.3)
+        Add-Figure PerCall "Get-OaiAssistant -Id, $Calls calls in a loop" (& $fmt 'module') -Ratio "x$(Format-Number $ratio '0.00') of raw; $(Format-Number $b['module'] '#,0') B/call$(& $sw 'module')" -Target '<= x1.3 of raw' -Met ($ratio -le 1.3)
         $vsIrm = & $ratioOf 'module' 'irm'
         Add-Figure PerCall "Invoke-RestMethod loop, $Calls calls" (& $fmt 'irm') -Ratio "module is x$(Format-Number $vsIrm '0.00') of it; $(Format-Number $b['irm'] '#,0') B/call" -Target 'module faster' -Met ($vsIrm -lt 1)
         Add-Figure PerCall "Invoke-RestMethod -WebSession loop, $Calls calls" (& $fmt 'irm-ws') -Ratio "module is x$(Format-Number (& $ratioOf 'module' 'irm-ws') '0.00') of it; $(Format-Number $b['irm-ws'] '#,0') B/call"
         Add-Figure PerCall "PowerShell's floor: a compiled no-op cmdlet, $Calls calls" (& $fmt 'nop') -Ratio "x$(Format-Number (& $ratioOf 'nop' 'raw') '0.00') of raw; $(Format-Number $b['nop'] '#,0') B/call"
         $beyond = Get-Median @(for ($r = 0; $r -lt $Rounds; $r++) { ($ms['module'][$r] - $ms['nop'][$r]) / $ms['raw'][$r] })
         Add-Figure PerCall "Get-OaiAssistant loop less PowerShell's floor" "$(Format-Number ($m['module'] - $m['nop']) '0.000') ms/call" -Ratio "x$(Format-Number $beyond '0.00') of raw"
-        Add-Figure PerCall "Get-OaiAssistant -Id <$Calls ids> (one invocation)" (& $fmt 'module-one') -Ratio "x$(Format-Number (& $ratioOf 'module-one' 'raw') '0.00') of raw; $(Format-Number $b['module-one'] '#,0') B/call"
-        Add-Note PerCall "$Rounds rounds of $Calls calls each, after a 1,000-call warm-up; each round runs every variant once, starting with a different one each time, and the emulator's request log is cleared between rounds. Times are medians over the rounds; ratios are medians of the per-round ratios (figures of one round saw the same load on the machine). The raw client is one process kept up for all rounds after its own 3,000-call warm-up. B/call is GC.GetTotalAllocatedBytes(precise) over a round divided by the calls, in the process that made them."
+        Add-Figure PerCall "a minimal binary cmdlet making the same GET, $Calls calls" (& $fmt 'cmdlet') -Ratio "x$(Format-Number (& $ratioOf 'cmdlet' 'raw') '0.00') of raw; $(Format-Number $b['cmdlet'] '#,0') B/call$(& $sw 'cmdlet')"
+        $vsCmdlet = & $ratioOf 'module' 'cmdlet'
+        Add-Figure PerCall "Get-OaiAssistant loop / the minimal cmdlet's loop" "x$(Format-Number $vsCmdlet '0.00')" -Ratio 'what the module adds to any cmdlet making this request' -Target '<= x1.3' -Met ($vsCmdlet -le 1.3)
+        Add-Figure PerCall "Get-OaiAssistant -Id <$Calls ids> (one invocation)" (& $fmt 'module-one') -Ratio "x$(Format-Number (& $ratioOf 'module-one' 'raw') '0.00') of raw; $(Format-Number $b['module-one'] '#,0') B/call$(& $sw 'module-one')"
+        Add-Note PerCall "$Rounds rounds of $Calls calls each, after a 1,000-call warm-up; each round runs every variant once, starting with a different one each time, and the emulator's request log is cleared between rounds. Times are medians over the rounds; ratios are medians of the per-round ratios (figures of one round saw the same load on the machine). The raw client is one process kept up for all rounds after its own 3,000-call warm-up. B/call is GC.GetTotalAllocatedBytes(precise) over a round divided by the calls, in the process that made them. Thread switches/call: the voluntary context switches of all the process's threads over a round (/proc/PID/task/*/status), divided by the calls: how often a thread had to sleep and be woken, which other load on the machine changes far less than the times."
+        Add-Note PerCall "The minimal cmdlet (Add-Type, compiled in the same process) sends the same GET with the same headers through one HttpMessageInvoker over a SocketsHttpHandler, waits with GetAwaiter().GetResult() as most binary modules do, parses the body with JsonDocument and writes the id: no retries, no timeout, no Ctrl+C, no Verbose relay, no session. It is what any compiled cmdlet pays to make this request from a PowerShell loop, so the ratio of the module's loop to it is the module's own cost."
         Add-Note PerCall "PowerShell's floor is a do-nothing compiled cmdlet (Add-Type, one object[] parameter, writes it back) in the same loop: what any binary module pays per command before it does anything. The one-invocation row sends the same $Calls requests from a single Get-OaiAssistant call, so it leaves out per-command costs altogether."
         $assistant | Remove-OaiAssistant -Confirm:$false
     }

@@ -242,6 +242,12 @@ static partial class State
 {
     public static readonly object Gate = new();
     public static volatile int DefaultRunDurationMs = 300;
+    /// <summary>
+    /// Test control: at most this many items in any list page, whatever limit was asked (0: no cap). The reference
+    /// makes limit an upper bound, so a client must follow has_more and the cursor past a short page; with a cap of
+    /// 2 a handful of objects spans several pages (POST /__emulator/config {"max_page_size": 2}).
+    /// </summary>
+    public static volatile int MaxPageSize;
     public static readonly Dictionary<string, Entity> Assistants = [];
     public static readonly Dictionary<string, ThreadE> Threads = [];
 

@@ -69,6 +69,7 @@ static class Control
                 ["cut_stream_after_events"] = Pipeline.CutStreamAfterEvents,
                 ["end_stream_after_events"] = Pipeline.EndStreamAfterEvents,
                 ["file_index_ms"] = State.FileIndexMs,
+                ["max_page_size"] = State.MaxPageSize,
             };
     }
 
@@ -80,6 +81,7 @@ static class Control
         var end = V.OptInt(o, "end_stream_after_events", 0, int.MaxValue);
         if (d.present && d.value is { } dv) State.DefaultRunDurationMs = (int)dv;
         if (V.OptInt(o, "file_index_ms", 0, 3_600_000).value is { } fi) State.FileIndexMs = (int)fi;
+        if (V.OptInt(o, "max_page_size", 0, 10_000).value is { } mp) State.MaxPageSize = (int)mp;
         if (cut.present) lock (Pipeline.LogGate) Pipeline.CutStreamAfterEvents = cut.value is { } c ? (int)c : null;
         if (end.present) lock (Pipeline.LogGate) Pipeline.EndStreamAfterEvents = end.value is { } e ? (int)e : null;
         return Config();

@@ -316,6 +316,9 @@ sealed record ListQuery(int Limit, bool Asc, string? After, string? Before)
         return new ListQuery(limit, asc, after, before);
     }
 
+    /// <summary>The page's size: the limit asked, or less under the test control's max_page_size.</summary>
+    int PageLimit => State.MaxPageSize > 0 ? Math.Min(Limit, State.MaxPageSize) : Limit;
+
     /// <summary>Pages items already sorted ascending by (created_at, insertion). Returns the list object.</summary>
     public JsonObject Page<T>(IReadOnlyList<T> ascending, Func<T, string> id, Func<T, JsonNode> render)
     {
@@ -337,13 +340,13 @@ sealed record ListQuery(int Limit, bool Asc, string? After, string? Before)
         if (Before is not null && After is null)
         {
             // the items just before the cursor, kept in list order
-            var s = Math.Max(start, end - Limit);
+            var s = Math.Max(start, end - PageLimit);
             page = ordered.GetRange(s, end - s);
             hasMore = s > start;
         }
         else
         {
-            var n = Math.Min(Limit, end - start);
+            var n = Math.Min(PageLimit, end - start);
             page = ordered.GetRange(start, n);
             hasMore = start + n < end;
         }

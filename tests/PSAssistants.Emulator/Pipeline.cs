@@ -61,6 +61,8 @@ static class Pipeline
             CutStreamAfterEvents = null;
             EndStreamAfterEvents = null;
         }
+        // A page cap left by one test file must not page the next file's lists.
+        State.MaxPageSize = 0;
         lock (State.Gate) State.ResetAll();
     }
 

@@ -354,7 +354,7 @@ public sealed class FilesApiTests : IDisposable
         handler.EnqueueJson(Fixtures.Page(new[] { Store("vs_3") }, new[] { "vs_3" }, hasMore: true));
         handler.EnqueueJson(Fixtures.Page(new[] { Store("vs_4") }, new[] { "vs_4" }, hasMore: false));
 
-        var stores = await T.ToListAsync(api.ListVectorStoresAsync("desc", null, CancellationToken.None));
+        var stores = await T.ToListAsync(api.ListVectorStoresAsync(new ListOptions { Order = "desc" }, CancellationToken.None));
 
         Assert.Equal(new[] { "vs_1", "vs_2", "vs_3", "vs_4" }, stores.Select(s => s.Id));
         Assert.Equal(3, handler.Requests.Count);
@@ -424,7 +424,7 @@ public sealed class FilesApiTests : IDisposable
         handler.EnqueueJson("""{"object": "list", "data": [""" + FileJson + """], "first_id": "file-abc123", "last_id": "file-abc123", "has_more": true}""");
         handler.EnqueueJson("""{"object": "list", "data": [], "first_id": "", "last_id": "", "has_more": false}""");
 
-        var files = await T.ToListAsync(api.ListFilesAsync("assistants", "desc", null, CancellationToken.None));
+        var files = await T.ToListAsync(api.ListFilesAsync("assistants", new ListOptions { Order = "desc" }, CancellationToken.None));
 
         Assert.Single(files);
         Assert.Equal("assistants", handler.Requests[0].QueryValue("purpose"));

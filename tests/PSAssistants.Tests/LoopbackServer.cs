@@ -24,6 +24,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
     private readonly Handler _handler;
     private readonly List<LoopbackRequest> _requests = new();
     private readonly Task _accepting;
+    private readonly List<Task> _serving = new();
     private long _sent;
 
     public LoopbackServer(Handler handler, TimeSpan? lifetime = null)
@@ -47,6 +48,18 @@ internal sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Body and head bytes the handlers wrote to the network, all connections together.</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
 
+    /// <summary>
+    /// BytesSent once every handler has returned (a client that went away ends the handler's next write). A write
+    /// is counted when it completes, so a count read at once after the client's failure can still miss the last one.
+    /// </summary>
+    public async Task<long> BytesSentWhenServedAsync()
+    {
+        Task[] serving;
+        lock (_serving) serving = _serving.ToArray();
+        await Task.WhenAll(serving).WaitAsync(TimeSpan.FromSeconds(10));
+        return BytesSent;
+    }
+
     private async Task AcceptAsync()
     {
         try
@@ -54,7 +67,8 @@ internal sealed class LoopbackServer : IAsyncDisposable
             while (true)
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                _ = ServeAsync(client);
+                var serving = ServeAsync(client);
+                lock (_serving) _serving.Add(serving);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException) { }

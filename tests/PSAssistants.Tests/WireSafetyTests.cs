@@ -131,7 +131,7 @@ public class WireSafetyTests
         Assert.Equal(OaiErrorKind.Protocol, ex.Kind);
         Assert.Contains("1 MiB", ex.Message, StringComparison.Ordinal);
         Assert.Single(server.Requests);
-        Assert.InRange(server.BytesSent, 1L * 1024 * 1024, SentBound);
+        Assert.InRange(await server.BytesSentWhenServedAsync(), 1L * 1024 * 1024, SentBound);
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class WireSafetyTests
         Assert.Equal(OaiErrorKind.Protocol, ex.Kind);
         Assert.Equal(500, ex.StatusCode);
         Assert.Single(server.Requests);
-        Assert.InRange(server.BytesSent, OaiErrorReader.MaxBodyBytes, SentBound);
+        Assert.InRange(await server.BytesSentWhenServedAsync(), OaiErrorReader.MaxBodyBytes, SentBound);
     }
 
     [Fact]
@@ -165,15 +165,18 @@ public class WireSafetyTests
         var session = Azure(server.Uri, maxResponseMB: 1);
         var client = new OaiClient(session, OaiHttp.Create());
 
-        using var stream = await client.OpenEventStreamAsync(HttpMethod.Post, "/threads/thread_abc/runs", Encoding.UTF8.GetBytes("{}"), default);
-        var ex = await Assert.ThrowsAsync<OaiApiException>(async () =>
+        OaiApiException ex;
+        using (var stream = await client.OpenEventStreamAsync(HttpMethod.Post, "/threads/thread_abc/runs", Encoding.UTF8.GetBytes("{}"), default))
         {
-            await foreach (var _ in stream.EventsAsync(default)) { }
-        });
+            ex = await Assert.ThrowsAsync<OaiApiException>(async () =>
+            {
+                await foreach (var _ in stream.EventsAsync(default)) { }
+            });
+        }
 
         Assert.Equal(OaiErrorKind.Protocol, ex.Kind);
         Assert.Contains("line", ex.Message, StringComparison.Ordinal);
-        Assert.InRange(server.BytesSent, 1L * 1024 * 1024, SentBound);
+        Assert.InRange(await server.BytesSentWhenServedAsync(), 1L * 1024 * 1024, SentBound);
     }
 
     [Fact]

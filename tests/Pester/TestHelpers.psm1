@@ -309,13 +309,18 @@ function Reset-OaiTestEmulator {
 }
 
 function Set-OaiTestEmulatorConfig {
-    <# POST /__emulator/config {run_duration_ms}. #>
+    <# POST /__emulator/config {run_duration_ms, max_page_size}: only the settings given. -MaxPageSize 0 removes the cap. #>
     [CmdletBinding()]
     param(
         [object] $Emulator,
-        [Parameter(Mandatory)] [ValidateRange(0, [int]::MaxValue)] [int] $RunDurationMs
+        [ValidateRange(0, [int]::MaxValue)] [int] $RunDurationMs = -1,
+        [ValidateRange(0, 10000)] [int] $MaxPageSize = -1
     )
-    $null = Invoke-OaiTestControl -Emulator $Emulator -Method Post -Path '/__emulator/config' -Body @{ run_duration_ms = $RunDurationMs }
+    $body = @{}
+    if ($RunDurationMs -ge 0) { $body.run_duration_ms = $RunDurationMs }
+    if ($MaxPageSize -ge 0) { $body.max_page_size = $MaxPageSize }
+    if ($body.Count -eq 0) { throw 'Set-OaiTestEmulatorConfig: give -RunDurationMs or -MaxPageSize.' }
+    $null = Invoke-OaiTestControl -Emulator $Emulator -Method Post -Path '/__emulator/config' -Body $body
 }
 
 function Get-OaiTestRequest {

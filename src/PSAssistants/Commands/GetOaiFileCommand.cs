@@ -5,10 +5,12 @@ namespace PSAssistants.Commands;
 /// <summary>Gets files by id, or lists the files of the account (newest first), optionally of one purpose.</summary>
 [Cmdlet(VerbsCommon.Get, "OaiFile", DefaultParameterSetName = ListSet)]
 [OutputType(typeof(OaiFile))]
-public sealed class GetOaiFileCommand : OaiFileCmdlet
+public sealed class GetOaiFileCommand : IdOrListCmdlet
 {
-    private const string ListSet = "List";
-    private const string IdSet = "Id";
+    /// <summary>Lists newest first unless -Order says otherwise.</summary>
+    public GetOaiFileCommand() : base(defaultOrder: "desc")
+    {
+    }
 
     /// <summary>File ids, or objects that carry one (OaiFile, a vector store file, a message part with a FileId).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipeline = true)]
@@ -28,41 +30,16 @@ public sealed class GetOaiFileCommand : OaiFileCmdlet
     [ValidateNotNullOrEmpty]
     public string? FileName { get; set; }
 
-    /// <summary>At most this many files (matches, with -FileName).</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateRange(1, int.MaxValue)]
-    public int? First { get; set; }
-
-    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateNotNullOrEmpty]
-    public string? After { get; set; }
-
-    /// <summary>Compatibility only: every page is listed without it too (-First still caps the list); kept so scripts that pass it keep working.</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    public SwitchParameter All { get; set; }
-
-    /// <summary>desc (newest first, the default) or asc.</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateSet("asc", "desc")]
-    public string Order { get; set; } = "desc";
-
-    /// <inheritdoc/>
-    protected override void ProcessItem()
+    private protected override void GetById()
     {
-        var files = Files;
-        if (ParameterSetName == IdSet)
-        {
-            ForEachItem(Id, item =>
-            {
-                var id = FileIdOf(item);
-                Emit(Await(ct => files.GetFileAsync(id, ct)));
-            });
-            return;
-        }
-        var pattern = FileName is null ? null : new WildcardPattern(FileName, WildcardOptions.IgnoreCase);
-        WriteEach(files.ListFilesAsync(Purpose, Order.ToLowerInvariant(), pattern is null ? First : null, StopToken, After),
-            pattern is null ? null : f => pattern.IsMatch(f.FileName), pattern is null ? null : First);
+        var files = Adapter.Files;
+        GetEach(Id, OaiFileCmdlet.FileIdOf, files.GetFileAsync);
+    }
+
+    private protected override void List(ListRequest request)
+    {
+        var files = Adapter.Files;
+        WriteList(request, (options, ct) => files.ListFilesAsync(Purpose, options, ct), NameMatch<OaiFile>(FileName, f => f.FileName));
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
 
@@ -9,10 +8,12 @@ namespace PSAssistants.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "OaiMessage", DefaultParameterSetName = ListSet)]
 [OutputType(typeof(OaiMessage))]
-public sealed class GetOaiMessageCommand : OaiApiCmdlet
+public sealed class GetOaiMessageCommand : IdOrListCmdlet
 {
-    private const string ListSet = "List";
-    private const string IdSet = "Id";
+    /// <summary>Lists oldest first unless -Order says otherwise: a conversation reads top down.</summary>
+    public GetOaiMessageCommand() : base(defaultOrder: "asc")
+    {
+    }
 
     /// <summary>A thread id, or an object that carries one; a run object narrows the list to that run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -32,36 +33,18 @@ public sealed class GetOaiMessageCommand : OaiApiCmdlet
     [ValidateNotNullOrEmpty]
     public string? RunId { get; set; }
 
-    /// <summary>At most this many messages.</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateRange(1, int.MaxValue)]
-    public int? First { get; set; }
-
-    /// <summary>Starts the list after this id (the cursor of the previous page's last item).</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateNotNullOrEmpty]
-    public string? After { get; set; }
-
-    /// <summary>Compatibility only: every page is listed without it too (-First still caps the list); kept so scripts that pass it keep working.</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    public SwitchParameter All { get; set; }
-
-    /// <summary>asc (oldest first, the default) or desc (newest first).</summary>
-    [Parameter(ParameterSetName = ListSet)]
-    [ValidateSet("asc", "desc")]
-    public string Order { get; set; } = "asc";
-
-    /// <inheritdoc/>
-    protected override void ProcessItem()
+    private protected override void GetById()
     {
         var threadId = InputResolver.ThreadId(Thread);
         var adapter = Adapter;
-        if (ParameterSetName == IdSet)
-        {
-            Emit(Await(ct => adapter.GetMessageAsync(threadId, Id, ct)));
-            return;
-        }
+        Emit(Await(ct => adapter.GetMessageAsync(threadId, Id, ct)));
+    }
+
+    private protected override void List(ListRequest request)
+    {
+        var threadId = InputResolver.ThreadId(Thread);
         var runId = RunId ?? InputResolver.AsRun(Thread)?.Id;
-        WriteEach(adapter.ListMessagesAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
+        var adapter = Adapter;
+        WriteList(request, (options, ct) => adapter.ListMessagesAsync(threadId, runId, options, ct));
     }
 }

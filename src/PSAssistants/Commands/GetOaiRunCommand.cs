@@ -1,9 +1,12 @@
 using System.Management.Automation;
-using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
 
-/// <summary>Gets a run (fresh from the server), or lists the runs of a thread.</summary>
+/// <summary>
+/// Gets a run (fresh from the server), or lists the runs of a thread. Not on IdOrListCmdlet: its -First, -After,
+/// -All and -Order apply in its only parameter set, so it declares them; the listing rule is the shared
+/// ListRequest and WriteList.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "OaiRun")]
 [OutputType(typeof(OaiRun))]
 public sealed class GetOaiRunCommand : OaiApiCmdlet
@@ -52,6 +55,6 @@ public sealed class GetOaiRunCommand : OaiApiCmdlet
             Emit(Await(ct => adapter.GetRunAsync(threadId, runId, ct)));
             return;
         }
-        WriteEach(adapter.ListRunsAsync(threadId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
+        WriteList(new ListRequest(First, After, Order), (options, ct) => adapter.ListRunsAsync(threadId, options, ct));
     }
 }

@@ -1,9 +1,12 @@
 using System.Management.Automation;
-using PSAssistants.Protocols;
 
 namespace PSAssistants.Commands;
 
-/// <summary>Lists the steps of a run: the messages it wrote and the tool calls it made, with their outputs.</summary>
+/// <summary>
+/// Lists the steps of a run: the messages it wrote and the tool calls it made, with their outputs. Its base is
+/// RunTargetCmdlet (the run by object or by ids), so it declares -First, -After, -All and -Order itself, in both of
+/// those parameter sets; the listing rule is the shared ListRequest and WriteList.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "OaiRunStep", DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(OaiRunStep))]
 public sealed class GetOaiRunStepCommand : RunTargetCmdlet
@@ -32,6 +35,6 @@ public sealed class GetOaiRunStepCommand : RunTargetCmdlet
     {
         var (threadId, runId) = Target;
         var adapter = Adapter;
-        WriteEach(adapter.ListRunStepsAsync(threadId, runId, new ListOptions { Order = Order.ToLowerInvariant(), First = First, After = After }, StopToken));
+        WriteList(new ListRequest(First, After, Order), (options, ct) => adapter.ListRunStepsAsync(threadId, runId, options, ct));
     }
 }

@@ -89,4 +89,12 @@ public abstract partial class OaiApiCmdlet : OaiCmdlet
     }
 
     private protected IProtocolAdapter Adapter => CurrentSession.Adapter;
+
+    /// <summary>
+    /// Writes a list the way every Get-* list cmdlet does: <paramref name="list"/> is asked with the request's
+    /// options and each item is written as its page arrives. With <paramref name="match"/> (a -Name filter) only
+    /// matches are written and -First counts them (see <see cref="ListRequest.Options"/>).
+    /// </summary>
+    private protected void WriteList<T>(ListRequest request, Func<ListOptions, CancellationToken, IAsyncEnumerable<T>> list, Func<T, bool>? match = null) =>
+        WriteEach(list(request.Options(filtered: match is not null), StopToken), match, match is null ? null : request.First);
 }

@@ -20,6 +20,8 @@ public sealed partial class StartOaiRunCommand
     private readonly object _pendingGate = new();
     private IProtocolAdapter? _batchAdapter;
 
+    /// <param name="Start">The created run, or its stream when it was started streaming.</param>
+    /// <param name="Wait">How it is to be waited for.</param>
     /// <param name="Run">The run, once the server has named it (a streamed start names it in its first event).</param>
     /// <param name="Started">Since the run was created: -TimeoutSec counts from there, not from its turn.</param>
     /// <param name="Settings">The run's settings over its assistant's: what OutputText and OutputObject are read with.</param>

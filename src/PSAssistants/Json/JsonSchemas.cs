@@ -177,7 +177,8 @@ internal static partial class JsonSchemas
     internal static JsonNode? ToNode(object? value, int depth)
     {
         if (depth > 64) throw new PSAssistants.Client.OaiArgumentException("-JsonSchema is nested too deeply (or holds itself).");
-        switch (value is PSObject ps && ps.BaseObject is not PSCustomObject ? ps.BaseObject : value)
+        var unwrapped = value is PSObject ps && ps.BaseObject is not PSCustomObject ? ps.BaseObject : value;
+        switch (unwrapped)
         {
             case null: return null;
             case string s: return s;
@@ -201,7 +202,7 @@ internal static partial class JsonSchemas
                 foreach (var item in list) a.Add(ToNode(item, depth + 1));
                 return a;
             default:
-                throw new PSAssistants.Client.OaiArgumentException($"-JsonSchema holds a [{value.GetType().Name}], which is not JSON: use hashtables, arrays, strings, numbers and booleans.");
+                throw new PSAssistants.Client.OaiArgumentException($"-JsonSchema holds a [{unwrapped.GetType().Name}], which is not JSON: use hashtables, arrays, strings, numbers and booleans.");
         }
     }
 

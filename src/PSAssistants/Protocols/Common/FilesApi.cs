@@ -105,13 +105,14 @@ internal sealed class FilesApi
     public async Task<OaiFile> GetFileAsync(string fileId, CancellationToken ct) =>
         Map(await _files.GetAsync(FilePath(fileId), J.OpenAIFileWire, ct).ConfigureAwait(false));
 
-    /// <summary>GET /files, newest first unless <paramref name="order"/> says asc, walking the after cursor.</summary>
-    public IAsyncEnumerable<OaiFile> ListFilesAsync(string? purpose, string order, int? first, CancellationToken ct, string? after = null)
+    /// <summary>GET /files, in <paramref name="options"/>' order, of one purpose when given, walking the after cursor.</summary>
+    public IAsyncEnumerable<OaiFile> ListFilesAsync(string? purpose, ListOptions options, CancellationToken ct)
     {
         // The reference allows up to 10,000 files a page; 1,000 keeps a page's memory small.
-        var query = new OaiQuery().Set("limit", first is { } f && f < 1000 ? Math.Max(f, 1) : 1000).Set("order", order);
+        var first = options.First;
+        var query = new OaiQuery().Set("limit", first is { } f && f < 1000 ? Math.Max(f, 1) : 1000).Set("order", options.Order);
         if (purpose is not null) query.Set("purpose", purpose);
-        if (after is not null) query.Set("after", OaiId.Check(after, "cursor"));
+        if (options.After is { } after) query.Set("after", OaiId.Check(after, "cursor"));
         return MapAsync(_files.ListAsync("/files", query, J.FilesListWireOpenAIFileWire, p => p.Data, p => p.HasMore, p => p.LastId, first, ct), Map, ct);
     }
 
@@ -150,11 +151,12 @@ internal sealed class FilesApi
     public async Task<OaiVectorStore> GetVectorStoreAsync(string vectorStoreId, CancellationToken ct) =>
         Map(await _stores.GetAsync(StorePath(vectorStoreId), J.VectorStoreWire, ct).ConfigureAwait(false));
 
-    public IAsyncEnumerable<OaiVectorStore> ListVectorStoresAsync(string order, int? first, CancellationToken ct, string? after = null)
+    /// <summary>GET /vector_stores, in <paramref name="options"/>' order, walking the after cursor.</summary>
+    public IAsyncEnumerable<OaiVectorStore> ListVectorStoresAsync(ListOptions options, CancellationToken ct)
     {
-        var query = new OaiQuery().Set("limit", first is { } f && f < 100 ? Math.Max(f, 1) : 100).Set("order", order);
-        if (after is not null) query.Set("after", OaiId.Check(after, "cursor"));
-        return MapAsync(_stores.ListAsync("/vector_stores", query, J.FilesListWireVectorStoreWire, p => p.Data, p => p.HasMore, p => p.LastId, first, ct), Map, ct);
+        var query = new OaiQuery().Set("limit", options.PageSize).Set("order", options.Order);
+        if (options.After is { } after) query.Set("after", OaiId.Check(after, "cursor"));
+        return MapAsync(_stores.ListAsync("/vector_stores", query, J.FilesListWireVectorStoreWire, p => p.Data, p => p.HasMore, p => p.LastId, options.First, ct), Map, ct);
     }
 
     public Task DeleteVectorStoreAsync(string vectorStoreId, CancellationToken ct) => _stores.DeleteConfirmedAsync(StorePath(vectorStoreId), ct);
