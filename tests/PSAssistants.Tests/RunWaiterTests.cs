@@ -454,6 +454,9 @@ internal sealed class FakeWaitHost : IWaitHost
     public bool Streaming { get; init; } = true;
     public int MaxRetries { get; init; } = 2;
     public string Printed { get; private set; } = "";
+
+    /// <summary>Each write to the host, in order: what was written by the time a piece of text was handed over.</summary>
+    public List<string> Writes { get; } = new();
     public List<string> Verbose { get; } = new();
     public bool ProgressCompleted { get; private set; }
 
@@ -463,7 +466,11 @@ internal sealed class FakeWaitHost : IWaitHost
 
     public void WriteVerbose(string text) => Verbose.Add(text);
 
-    public void WriteHostText(string text) => Printed += text;
+    public void WriteHostText(string text)
+    {
+        Printed += text;
+        Writes.Add(text);
+    }
 
     public void ShowProgress(OaiRun run, TimeSpan elapsed)
     {

@@ -72,7 +72,11 @@ internal sealed class RunWaiter
         {
             while (true)
             {
-                if (!SettleRound(start)) return new WaitResult(_state.Run!, TimedOut: true);
+                if (!SettleRound(start))
+                {
+                    _printer?.EndLine(); // what was held back of the text is written, and the time-out starts its own line
+                    return new WaitResult(_state.Run!, TimedOut: true);
+                }
                 var settled = _state.Run!;
                 if (settled.Status == OaiRunStatus.RequiresAction && settled.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(settled) is { } outputs)
                 {
