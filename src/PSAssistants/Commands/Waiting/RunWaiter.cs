@@ -188,6 +188,13 @@ internal sealed class RunWaiter
             }
             if (_state.Run is null)
             {
+                // Out of time before the stream named its run (the one that answers tool calls): a time-out, reported
+                // with the run as last seen, rather than sending the same request again with no time left.
+                if (TimedOut() && _state.LastSeen is { } last)
+                {
+                    _state.Run = last;
+                    return false;
+                }
                 start = SendAgain(reopen);
                 continue;
             }
