@@ -2,7 +2,8 @@
 <#
 .SYNOPSIS
     Shared helpers for the Pester tests and build.ps1: find the built module, start and drive the
-    emulator, run code in a fresh child pwsh.
+    emulator, run code in a fresh child pwsh, set a test file up on one protocol and undo it
+    (Enter-/Exit-OaiTestProtocol).
 
 .DESCRIPTION
     Environment contract (set by build.ps1, all optional when a test file is run by hand from the repo):
@@ -376,9 +377,101 @@ function Clear-OaiTestFault {
 
 #endregion
 
+#region One protocol for a whole test file
+
+function Enter-OaiTestProtocol {
+    <#
+    .SYNOPSIS
+        Sets up what a test file on one protocol needs: the built module, an assistant store of its own, an
+        emulator and a default session on it. Exit-OaiTestProtocol undoes it.
+    .DESCRIPTION
+        Imports the module (Import-OaiTestModule), points $env:PSASSISTANTS_ASSISTANT_STORE at -StorePath so that no
+        session the file makes, the default one included, reads or writes the user's store, starts an emulator
+        (Start-OaiTestEmulator) and makes the default session with Connect-OaiService -ApiKey $Key -Protocol $Protocol.
+        Returns Protocol, Key, StorePath, Emulator and Session (that default session); hand it to Exit-OaiTestProtocol.
+        When a step fails, what the steps before it changed is undone before the error is thrown.
+    .PARAMETER StorePath
+        The assistant store (default: assistants-<Protocol>.json in Pester's TestDrive).
+    .PARAMETER RunDurationMs
+        How long a run stays in progress in the emulator (Start-OaiTestEmulator -RunDurationMs).
+    .EXAMPLE
+        BeforeAll {
+            Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+            $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-files'
+            $script:Emulator, $script:Session = $Setup.Emulator, $Setup.Session
+        }
+        AfterAll { Exit-OaiTestProtocol $Setup }
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [ValidateSet('Assistants', 'Responses')] [string] $Protocol,
+        [string] $Key = 'sk-test-protocol',
+        [string] $StorePath,
+        [ValidateRange(0, [int]::MaxValue)] [int] $RunDurationMs = -1
+    )
+    if (-not $StorePath) {
+        $testDrive = Get-Variable -Name TestDrive -Scope Global -ValueOnly -ErrorAction Ignore
+        if (-not $testDrive) { throw 'Enter-OaiTestProtocol: outside a Pester run (no TestDrive) give -StorePath.' }
+        $StorePath = Join-Path $testDrive "assistants-$Protocol.json"
+    }
+    $setup = [pscustomobject]@{
+        PSTypeName = 'PSAssistants.TestProtocol'
+        Protocol   = $Protocol
+        Key        = $Key
+        StorePath  = $StorePath
+        Emulator   = $null
+        Session    = $null
+        SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
+        Exited     = $false
+    }
+    try {
+        Import-OaiTestModule
+        $env:PSASSISTANTS_ASSISTANT_STORE = $StorePath
+        $emulatorOptions = @{}
+        if ($RunDurationMs -ge 0) { $emulatorOptions.RunDurationMs = $RunDurationMs }
+        $setup.Emulator = Start-OaiTestEmulator @emulatorOptions
+        $setup.Session = Connect-OaiService -ApiKey $Key -BaseUri $setup.Emulator.BaseUri -Protocol $Protocol -PassThru -ErrorAction Stop
+    }
+    catch {
+        Exit-OaiTestProtocol $setup
+        throw
+    }
+    $setup
+}
+
+function Exit-OaiTestProtocol {
+    <#
+    .SYNOPSIS
+        Undoes Enter-OaiTestProtocol: forgets the default session (Disconnect-OaiService), stops the emulator and
+        puts $env:PSASSISTANTS_ASSISTANT_STORE back as it was before Enter (unset if it was unset).
+    .DESCRIPTION
+        Safe in any AfterAll: $null (from an Enter that failed, which has undone itself) and a second call do
+        nothing. The module stays imported. The default session is forgotten, not put back: a test file starts
+        without one (Enter is the first Connect), and the module has no cmdlet that makes a session object the
+        default again.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Position = 0, ValueFromPipeline)] [AllowNull()] [object] $Setup)
+    process {
+        if (-not $Setup -or $Setup.Exited) { return }
+        $Setup.Exited = $true
+        try {
+            # Only what Enter changed: a default session exists only if its Connect succeeded.
+            if ($Setup.Session) { Disconnect-OaiService }
+            if ($Setup.Emulator) { $Setup.Emulator | Stop-OaiTestEmulator }
+        }
+        finally {
+            $env:PSASSISTANTS_ASSISTANT_STORE = $Setup.SavedStore
+        }
+    }
+}
+
+#endregion
+
 Export-ModuleMember -Function @(
     'Get-OaiTestRepoRoot', 'Get-OaiTestModulePath', 'Get-OaiTestEmulatorPath', 'Get-OaiTestPackagePath',
     'Get-OaiTestPwshCommand', 'Invoke-OaiTestPwsh', 'Import-OaiTestModule',
     'Start-OaiTestEmulator', 'Stop-OaiTestEmulator', 'Reset-OaiTestEmulator', 'Set-OaiTestEmulatorConfig',
-    'Get-OaiTestRequest', 'Clear-OaiTestRequest', 'Set-OaiTestFault', 'Clear-OaiTestFault', 'Invoke-OaiTestControl'
+    'Get-OaiTestRequest', 'Clear-OaiTestRequest', 'Set-OaiTestFault', 'Clear-OaiTestFault', 'Invoke-OaiTestControl',
+    'Enter-OaiTestProtocol', 'Exit-OaiTestProtocol'
 )
