@@ -13,10 +13,8 @@ BeforeDiscovery {
 Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        $script:StorePath = Join-Path $TestDrive "assistants-$Protocol.json"
-        Connect-OaiService -ApiKey 'sk-test-names' -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $StorePath
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-names'
+        $script:Emulator, $script:StorePath = $Setup.Emulator, $Setup.StorePath
         $script:Tutor = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
         $null = New-OaiAssistant -Name 'Twin' -Model 'gpt-4'
@@ -28,8 +26,7 @@ Describe 'Assistants by name on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'runs the assistant named on Start-OaiRun -Assistant, in any case' {

@@ -12,22 +12,16 @@ BeforeDiscovery {
 Describe 'PSAssistants on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Key = 'sk-test-SECRET-5f2b9c1e'
         # Assistant definitions of the Responses protocol go to a store of this test run, never the user's.
-        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
-        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "assistants-$Protocol.json"
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Session = Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-SECRET-5f2b9c1e'
+        $script:Key, $script:Emulator, $script:Session = $Setup.Key, $Setup.Emulator, $Setup.Session
         $script:Question = 'I need to solve the equation `3x + 11 = 14`. Can you help me?'
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
     }
 
     AfterAll {
-        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     Context 'The Math Tutor scenario' -Tag 'Wire' {

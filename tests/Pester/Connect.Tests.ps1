@@ -7,12 +7,13 @@ BeforeAll {
     Import-OaiTestModule
     $script:Emulator = Start-OaiTestEmulator
     $script:Root = ([uri]$Emulator.BaseUri).GetLeftPart('Authority')
+    $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
     $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive 'assistants.json'
     function Get-LastRequest { @(Get-OaiTestRequest -Emulator $Emulator)[-1] }
 }
 
 AfterAll {
-    Remove-Item Env:PSASSISTANTS_ASSISTANT_STORE -ErrorAction Ignore
+    $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
     Disconnect-OaiService
     $Emulator | Stop-OaiTestEmulator
 }

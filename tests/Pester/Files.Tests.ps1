@@ -13,11 +13,8 @@ BeforeDiscovery {
 Describe 'Files on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
-        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "assistants-$Protocol.json"
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Session = Connect-OaiService -ApiKey 'sk-test-files' -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-files'
+        $script:Emulator, $script:Session = $Setup.Emulator, $Setup.Session
         $script:Cmd = 'PSAssistants.Commands'
 
         # A few MB of random bytes (the size that shows progress) and a small UTF-8 text file with a non-ASCII name.
@@ -39,9 +36,7 @@ Describe 'Files on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     Context 'Upload and download' {

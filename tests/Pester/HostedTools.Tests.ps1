@@ -14,10 +14,8 @@ BeforeDiscovery {
 Describe 'Images, files and hosted tools on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Store = Join-Path $TestDrive "assistants-$Protocol.json"
-        Connect-OaiService -ApiKey 'sk-test-hosted' -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $Store
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-hosted'
+        $script:Emulator, $script:Store = $Setup.Emulator, $Setup.StorePath
         $script:Assistant = New-OaiAssistant -Name 'Viewer' -Model 'gpt-4o' -Instructions 'Look closely.'
         $script:IsResponses = $Protocol -eq 'Responses'
         # A real 4x4 PNG, in a folder whose name needs literal path handling.
@@ -41,8 +39,7 @@ Describe 'Images, files and hosted tools on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     Context 'Images and files in messages' -Tag 'Wire' {

@@ -6,11 +6,9 @@
 Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
         # The definition is written on Responses (a local assistant), as a runbook author would ship it.
-        $script:Local = Connect-OaiService -ApiKey 'sk-test-import' -BaseUri $Emulator.BaseUri -Protocol Responses `
-            -AssistantStorePath (Join-Path $TestDrive 'assistants.json') -PassThru
+        $script:Setup = Enter-OaiTestProtocol -Protocol Responses -Key 'sk-test-import' -StorePath (Join-Path $TestDrive 'assistants.json')
+        $script:Emulator, $script:Local = $Setup.Emulator, $Setup.Session
         $script:Definition = New-OaiAssistant -Name 'Runbook Helper' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'Help the runbook.' -Metadata @{ owner = 'ops' }
         $script:File = Join-Path $TestDrive 'helper.json'
@@ -21,8 +19,7 @@ Describe 'Import-OaiAssistant again on Assistants v2' -Tag 'Wire' {
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'makes the assistant once, marked with the definition it came from' {

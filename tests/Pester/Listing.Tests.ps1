@@ -202,10 +202,8 @@ Describe 'The list cmdlets on <Protocol>' -ForEach $protocols -Tag 'Wire' {
 Describe 'Get-OaiVectorStore across several pages on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-listing' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-listing'
+        $script:Emulator = $Setup.Emulator
         function script:Get-Reversed([object[]] $Items) { $copy = @($Items); [array]::Reverse($copy); , $copy }
         function script:Get-StorePage {
             @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq 'GET' -and $_.path -match '/vector_stores$' })
@@ -215,8 +213,7 @@ Describe 'Get-OaiVectorStore across several pages on <Protocol>' -ForEach $proto
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'lists every store once, newest first, each page asked after the last id of the one before' {

@@ -14,10 +14,8 @@ BeforeDiscovery {
 Describe 'Message fields on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        $script:StorePath = Join-Path $TestDrive "assistants-$Protocol.json"
-        Connect-OaiService -ApiKey 'sk-test-fields' -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $StorePath
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-fields'
+        $script:Emulator, $script:StorePath = $Setup.Emulator, $Setup.StorePath
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter -Instructions 'Be a tutor.'
         function global:Get-PsaFieldsAnswer { param([string] $Q) "forty-two for $Q" }
         $script:Ops = New-OaiAssistant -Name 'Ops' -Model 'gpt-4o' -Function (Get-Command Get-PsaFieldsAnswer)
@@ -25,8 +23,7 @@ Describe 'Message fields on <Protocol>' -ForEach $protocols {
 
     AfterAll {
         Remove-Item Function:Get-PsaFieldsAnswer -ErrorAction Ignore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'fills CreatedAt of every message and RunId and AssistantId of the reply' {

@@ -13,11 +13,8 @@ BeforeDiscovery {
 Describe 'Several threads at once on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Key = 'sk-test-parallel'
-        $script:Store = Join-Path $TestDrive "assistants-$Protocol.json"
-        Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $Store
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-parallel'
+        $script:Key, $script:Emulator, $script:Store = $Setup.Key, $Setup.Emulator, $Setup.StorePath
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Instructions 'Be a tutor.'
 
         function New-Threads([int] $Count, [int] $DelayMs) {
@@ -27,8 +24,7 @@ Describe 'Several threads at once on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'starts every run before the first ends, and writes them in input order' {

@@ -16,13 +16,9 @@ BeforeDiscovery {
 Describe 'Reliability on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        # Distinctive, so a leak anywhere is found by a plain text search.
-        $script:Key = 'sk-psa-RELIABILITY-k3y-7d41e9c2'
-        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
-        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "assistants-$Protocol.json"
-        $script:Emulator = Start-OaiTestEmulator -RunDurationMs 300
-        Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol
+        # The key is distinctive, so a leak anywhere is found by a plain text search.
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-psa-RELIABILITY-k3y-7d41e9c2' -RunDurationMs 300
+        $script:Key, $script:Emulator = $Setup.Key, $Setup.Emulator
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
 
@@ -62,9 +58,7 @@ Describe 'Reliability on <Protocol>' -ForEach $protocols {
 
     AfterAll {
         Clear-OaiTestFault -Emulator $Emulator
-        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     BeforeEach {

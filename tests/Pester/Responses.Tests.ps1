@@ -4,19 +4,15 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-OaiTestModule
-    $script:Emulator = Start-OaiTestEmulator
-    $script:Store = Join-Path $TestDrive 'store/assistants.json'
-    $script:Session = Connect-OaiService -ApiKey 'sk-test-responses' -BaseUri $Emulator.BaseUri -Protocol Responses `
-        -AssistantStorePath $Store -PassThru
+    $script:Setup = Enter-OaiTestProtocol -Protocol Responses -Key 'sk-test-responses' -StorePath (Join-Path $TestDrive 'store/assistants.json')
+    $script:Emulator, $script:Store, $script:Session = $Setup.Emulator, $Setup.StorePath, $Setup.Session
     function Get-LastRequest([string] $Method, [string] $Like) {
         @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq $Method -and $_.path -like $Like })[-1]
     }
 }
 
 AfterAll {
-    Disconnect-OaiService
-    $Emulator | Stop-OaiTestEmulator
+    Exit-OaiTestProtocol $Setup
 }
 
 Describe 'A run is a background response on the conversation' -Tag 'Wire' {

@@ -12,11 +12,8 @@ BeforeDiscovery {
 Describe 'Models and run options on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
-        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "assistants-$Protocol.json"
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Session = Connect-OaiService -ApiKey 'sk-test-runoptions' -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-runoptions'
+        $script:Emulator, $script:Session = $Setup.Emulator, $Setup.Session
         function script:Get-Requests([string] $Method, [string] $Like) {
             @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq $Method -and $_.path -like $Like })
         }
@@ -26,9 +23,7 @@ Describe 'Models and run options on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     Context 'Models' -Tag 'Wire' {
@@ -86,11 +81,8 @@ Describe 'Models and run options on <Protocol>' -ForEach $protocols {
 Describe 'Run options on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:SavedStore = $env:PSASSISTANTS_ASSISTANT_STORE
-        $env:PSASSISTANTS_ASSISTANT_STORE = Join-Path $TestDrive "settings-$Protocol.json"
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Session = Connect-OaiService -ApiKey 'sk-test-runoptions' -BaseUri $Emulator.BaseUri -Protocol $Protocol -PassThru
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-runoptions' -StorePath (Join-Path $TestDrive "settings-$Protocol.json")
+        $script:Emulator, $script:Session = $Setup.Emulator, $Setup.Session
         $script:RunPath = if ($Protocol -eq 'Responses') { '*/responses' } else { '*/runs' }
         function script:Get-Requests([string] $Method, [string] $Like) {
             @(Get-OaiTestRequest -Emulator $Emulator | Where-Object { $_.method -eq $Method -and $_.path -like $Like })
@@ -108,9 +100,7 @@ class Solution { [string] $Answer; [double] $X; [Verdict] $Verdict; [Step[]] $St
     }
 
     AfterAll {
-        $env:PSASSISTANTS_ASSISTANT_STORE = $SavedStore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     Context 'The wire' -Tag 'Wire' {

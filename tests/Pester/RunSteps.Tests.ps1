@@ -13,10 +13,8 @@ BeforeDiscovery {
 Describe 'Run steps of a whole wait on <Protocol>' -ForEach $protocols -Tag 'Wire' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-steps' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-steps'
+        $script:Emulator = $Setup.Emulator
         function global:Get-PsaStepAnswer { param([string] $Q) "answer for $Q" }
         $script:Ops = New-OaiAssistant -Name 'Ops' -Model 'gpt-4o' -Function (Get-Command Get-PsaStepAnswer)
         $script:Thread = New-OaiThread
@@ -26,8 +24,7 @@ Describe 'Run steps of a whole wait on <Protocol>' -ForEach $protocols -Tag 'Wir
 
     AfterAll {
         Remove-Item Function:Get-PsaStepAnswer -ErrorAction Ignore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'lists the tool call with its output, then the message' {

@@ -12,11 +12,8 @@ BeforeDiscovery {
 Describe 'Streaming on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        $script:Store = Join-Path $TestDrive "assistants-$Protocol.json"
-        $script:Key = 'sk-test-stream'
-        Connect-OaiService -ApiKey $Key -BaseUri $Emulator.BaseUri -Protocol $Protocol -AssistantStorePath $Store
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-stream'
+        $script:Key, $script:Emulator, $script:Store = $Setup.Key, $Setup.Emulator, $Setup.StorePath
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
 
@@ -37,8 +34,7 @@ Describe 'Streaming on <Protocol>' -ForEach $protocols {
 
     AfterAll {
         Invoke-OaiTestControl -Emulator $Emulator -Method POST -Path '/__emulator/config' -Body @{ cut_stream_after_events = $null } | Out-Null
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'prints the assistant''s text as it arrives, equal to the final message, then returns the run' {

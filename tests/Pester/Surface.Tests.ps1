@@ -12,18 +12,15 @@ BeforeDiscovery {
 Describe 'The rest of the surface on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-surface' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-surface'
+        $script:Emulator = $Setup.Emulator
         $script:Assistant = New-OaiAssistant -Name 'Surface' -Model 'gpt-4' -Instructions 'Be brief.'
         function global:Get-PsaAnswer { param([int] $N) "answer $N" }
     }
 
     AfterAll {
         Remove-Item Function:Get-PsaAnswer -ErrorAction Ignore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'changes an assistant and keeps what was not given' {

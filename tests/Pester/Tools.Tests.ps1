@@ -13,10 +13,8 @@ BeforeDiscovery {
 Describe 'Function tools on <Protocol>' -ForEach $protocols {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-        Import-OaiTestModule
-        $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-tools' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-tools'
+        $script:Emulator = $Setup.Emulator
 
         function global:Get-PsaDiskSpace {
             <#
@@ -48,8 +46,7 @@ Describe 'Function tools on <Protocol>' -ForEach $protocols {
 
     AfterAll {
         Remove-Item Function:Get-PsaDiskSpace, Function:Get-PsaBroken -ErrorAction Ignore
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'makes a JSON schema from the command''s parameters and help' {

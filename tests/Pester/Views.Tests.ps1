@@ -45,9 +45,8 @@ Describe 'Every object type has its own views' {
 
 Describe 'Views at 80 columns on <Protocol>' -ForEach $protocols {
     BeforeAll {
-        $script:Emulator = Start-OaiTestEmulator
-        Connect-OaiService -ApiKey 'sk-test-views' -BaseUri $Emulator.BaseUri -Protocol $Protocol `
-            -AssistantStorePath (Join-Path $TestDrive "assistants-$Protocol.json")
+        $script:Setup = Enter-OaiTestProtocol -Protocol $Protocol -Key 'sk-test-views'
+        $script:Emulator = $Setup.Emulator
         $script:Assistant = New-OaiAssistant -Name 'Math Tutor' -Model 'gpt-4' -Tool code_interpreter `
             -Instructions 'You are a personal math tutor. Write and run code to answer math questions.'
         $script:Thread = New-OaiThread -Metadata @{ team = 'ops'; ticket = 'INC-42' }
@@ -63,8 +62,7 @@ Describe 'Views at 80 columns on <Protocol>' -ForEach $protocols {
     }
 
     AfterAll {
-        Disconnect-OaiService
-        $Emulator | Stop-OaiTestEmulator
+        Exit-OaiTestProtocol $Setup
     }
 
     It 'prints every table''s header on one line, whole' {
