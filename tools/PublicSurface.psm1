@@ -164,8 +164,9 @@ function Get-OaiPublicSurface {
         [Parameter(Mandatory)] [System.Management.Automation.PSModuleInfo] $Module,
         [string] $ManifestPath
     )
-    if (-not $ManifestPath) { $ManifestPath = Join-Path $Module.ModuleBase "$($Module.Name).psd1" }
-    $manifest = Import-PowerShellDataFile -LiteralPath $ManifestPath
+    if (-not $ManifestPath -and $Module.ModuleBase) { $ManifestPath = Join-Path $Module.ModuleBase "$($Module.Name).psd1" }
+    # A module imported from an assembly alone (the reader's own tests) has no manifest: its fields read (none).
+    $manifest = if ($ManifestPath -and (Test-Path -LiteralPath $ManifestPath)) { Import-PowerShellDataFile -LiteralPath $ManifestPath } else { @{} }
     $list = { param($values) $v = @($values | Where-Object { $_ } | Sort-Object); if ($v.Count) { $v -join ', ' } else { '(none)' } }
     $manifestValue = { param($key) if ($manifest.ContainsKey($key)) { & $list $manifest[$key] } else { '(none)' } }
 

@@ -21,9 +21,10 @@ Describe 'The public command surface' {
         $expected = @(Read-OaiPublicSurface $snapshotPath)
         $diff = @(Compare-OaiPublicSurface -Expected $expected -Actual $actual -ExpectedLabel 'tests/Pester/PublicSurface.txt' -ActualLabel 'the built module')
         if ($diff.Count) {
-            $changed = @($diff | Select-Object -Skip 2 | Where-Object { $_ -match '^[-+]' }).Count
+            $out = @($diff | Select-Object -Skip 2 | Where-Object { $_ -like '-*' }).Count
+            $in = @($diff | Select-Object -Skip 2 | Where-Object { $_ -like '+*' }).Count
             throw (@(
-                    "The module's public surface differs from tests/Pester/PublicSurface.txt ($changed line(s)): users' scripts bind to it."
+                    "The module's public surface differs from tests/Pester/PublicSurface.txt ($out line(s) out, $in in): users' scripts bind to it."
                     'If the change is deliberate, run: dotnet pwsh -NoProfile -File ./build.ps1 -Task Surface, then commit the'
                     'updated PublicSurface.txt with the change and say in the commit (and CHANGELOG.md) what users must change.'
                     ''
@@ -45,38 +46,133 @@ Describe 'The public command surface' {
             foreach ($name in $commonParameters) { $block | Should -Not -Match "(?m)^    -$name \[" }
         }
     }
+}
 
-    It 'reads positions, pipeline binding, aliases, validation, completers, defaults and dynamic parameters' {
-        # Facts of today's module that each part of the reader must see (should the module change one on
-        # purpose, pick another example of the same kind).
-        function Get-Entry([string] $Command, [string] $Set, [string] $Parameter) {
-            # The lines of one parameter in one set of one command, or of the command's own header.
-            $lines = @(); $in = ''
-            foreach ($line in $actual) {
-                if ($line -match '^command (.+)$') { $in = if ($Matches[1] -eq $Command) { 'command' } else { '' }; continue }
-                if (-not $in) { continue }
-                if ($line -match '^  set (\S+)') { $in = if ($Matches[1] -eq $Set) { 'set' } else { 'other' }; if (-not $Set) { break }; continue }
-                if ($in -eq 'command' -and -not $Set) { $lines += $line.Trim(); continue }
-                if ($in -ne 'set' -and $in -ne 'param') { continue }
-                if ($line -match '^    -(\S+) ') { $in = if ($Matches[1] -eq $Parameter) { 'param' } else { 'set' } }
-                if ($in -eq 'param') { $lines += $line.Trim() }
-            }
-            $lines
-        }
-        $actual | Should -Contain '  PowerShellVersion: 7.4'
-        $actual | Should -Contain '  CompatiblePSEditions: Core'
-        Get-Entry 'Remove-OaiAssistant' | Should -Contain 'ConfirmImpact: Medium'
-        Get-Entry 'Start-OaiRun' | Should -Contain 'DefaultParameterSet: Thread'
-        Get-Entry 'Start-OaiRun' 'Thread' 'Thread' | Should -Be @(
-            '-Thread [System.Object]', 'position: named', 'mandatory: True', 'pipeline: ByValue', 'aliases: ThreadId',
-            'ArgumentCompleter: PSAssistants.Commands.ThreadIdCompleter', 'ValidateNotNull')
-        Get-Entry 'Start-OaiRun' 'NewThread' 'Thread' | Should -BeNullOrEmpty -Because '-Thread is only in the Thread set'
-        Get-Entry 'Start-OaiRun' 'NewThread' 'Assistant' | Should -Contain 'position: 0'
-        Get-Entry 'Start-OaiRun' 'Thread' 'ThrottleLimit' | Should -Be @(
-            '-ThrottleLimit [System.Int32]', 'position: named', 'mandatory: False', 'pipeline: no', 'ValidateRange: 1 .. 100', 'default: 5')
-        Get-Entry 'Start-OaiRun' 'Thread' 'ReasoningEffort' | Should -Contain 'dynamic'
-        Get-Entry 'Get-OaiAssistant' 'List' 'Order' | Should -Be @(
-            '-Order [System.String]', 'position: named', 'mandatory: False', 'pipeline: no', "ValidateSet: 'asc', 'desc'", "default: 'desc'")
+Describe 'Get-OaiPublicSurface (tools/PublicSurface.psm1) on a cmdlet made to show every kind of fact' {
+    BeforeAll {
+        # Independent of the module, so a deliberate change to PSAssistants never touches this test, and the
+        # reader is seen to read each fact it promises (a reader that missed one would pin nothing there).
+        $source = @'
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+
+namespace SurfaceFixture
+{
+    public sealed class NameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) => Array.Empty<CompletionResult>();
+    }
+
+    public sealed class DynamicSettings
+    {
+        [Parameter]
+        [ValidateSet("low", "high")]
+        public string Effort { get; set; } = "low";
+    }
+
+    [Cmdlet(VerbsCommon.Get, "SurfaceFixture", DefaultParameterSetName = "ByName", SupportsShouldProcess = true,
+        ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(string), ParameterSetName = new[] { "ById" })]
+    [OutputType(typeof(int))]
+    public sealed class GetSurfaceFixtureCommand : PSCmdlet, IDynamicParameters
+    {
+        private readonly DynamicSettings _settings = new();
+
+        public object GetDynamicParameters() => _settings;
+
+        [Parameter(ParameterSetName = "ById", Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = "ByName", Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Zed", "Alpha")]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = new[] { "x", "y" };
+
+        [Parameter(ParameterSetName = "ByName")]
+        [ValidateSet("asc", "desc")]
+        public string Order { get; set; } = "desc";
+
+        [Parameter]
+        [ValidateRange(1, 100)]
+        public int Limit { get; set; } = 5;
+
+        [Parameter]
+        [ValidateCount(1, 3)]
+        [ValidateLength(2, 8)]
+        public string[] Tag { get; set; }
+
+        [Parameter(DontShow = true)]
+        [ValidatePattern("^a+$")]
+        [ArgumentCompleter(typeof(NameCompleter))]
+        public string Hidden { get; set; }
+
+        [Parameter(ValueFromRemainingArguments = true)]
+        [AllowNull]
+        public object[] Rest { get; set; }
+
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        [Parameter]
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        [Parameter]
+        public int? MaxRetries { get; set; }
+    }
+}
+'@
+        $type = Add-Type -TypeDefinition $source -Language CSharp -PassThru | Select-Object -First 1
+        $fixture = Import-Module -Assembly $type.Assembly -PassThru
+        $text = @(Get-OaiPublicSurface -Module $fixture)
+        $commandAt = [array]::IndexOf($text, 'command Get-SurfaceFixture')
+    }
+
+    AfterAll {
+        if ($fixture) { Remove-Module $fixture -ErrorAction Ignore }
+    }
+
+    It 'writes the command''s own facts: output types per set, default set, ShouldProcess and ConfirmImpact' {
+        $commandAt | Should -BeGreaterThan 0
+        $text[($commandAt + 1)..($commandAt + 8)] | Should -Be @(
+            '  CommandType: Cmdlet'
+            '  OutputType: System.Int32, System.String (sets: ById)'
+            '  DefaultParameterSet: ByName'
+            '  SupportsShouldProcess: True'
+            '  ConfirmImpact: High'
+            '  SupportsPaging: False'
+            '  PositionalBinding: True'
+            '  set ById'
+        )
+    }
+
+    It 'writes each parameter of a set, positional first, with its binding, validation, completer and default' {
+        $byId = @(for ($i = $commandAt + 9; $i -lt $text.Count -and $text[$i] -notlike '  set *'; $i++) { $text[$i] })
+        $byId | Should -Be @(
+            '    -Name [System.String[]]', '      position: 0', '      mandatory: True', '      pipeline: ByValue', '      aliases: Alpha, Zed',
+            '      SupportsWildcards', '      ValidateNotNullOrEmpty', "      default: @('x', 'y')"
+            '    -Effort [System.String]', '      position: named', '      mandatory: False', '      pipeline: no', '      dynamic',
+            "      ValidateSet: 'low', 'high'", "      default: 'low'"
+            '    -Force [System.Management.Automation.SwitchParameter]', '      position: named', '      mandatory: False', '      pipeline: no'
+            '    -Hidden [System.String]', '      position: named', '      mandatory: False', '      pipeline: no', '      DontShow',
+            '      ArgumentCompleter: SurfaceFixture.NameCompleter', '      ValidatePattern: ^a+$'
+            '    -Limit [System.Int32]', '      position: named', '      mandatory: False', '      pipeline: no', '      ValidateRange: 1 .. 100', '      default: 5'
+            '    -MaxRetries [System.Nullable[System.Int32]]', '      position: named', '      mandatory: False', '      pipeline: no'
+            '    -Rest [System.Object[]]', '      position: named', '      mandatory: False', '      pipeline: no', '      ValueFromRemainingArguments', '      AllowNull'
+            '    -Tag [System.String[]]', '      position: named', '      mandatory: False', '      pipeline: no', '      ValidateCount: 1 .. 3', '      ValidateLength: 2 .. 8'
+            '    -Timeout [System.TimeSpan]', '      position: named', '      mandatory: False', '      pipeline: no', "      default: [timespan]'00:00:30'"
+        )
+    }
+
+    It 'writes a parameter''s binding per set, and the default set marked' {
+        $byName = @($text | Select-Object -Skip ([array]::IndexOf($text, '  set ByName (default)') + 1))
+        $byName[0..7] | Should -Be @(
+            '    -Name [System.String[]]', '      position: 1', '      mandatory: False', '      pipeline: ByPropertyName', '      aliases: Alpha, Zed',
+            '      SupportsWildcards', '      ValidateNotNullOrEmpty', "      default: @('x', 'y')")
+        $byName | Should -Contain '    -Order [System.String]' -Because '-Order is in the ByName set only'
+        $text | Where-Object { $_ -eq '    -Order [System.String]' } | Should -HaveCount 1
     }
 }
 
