@@ -24,7 +24,7 @@
 //   After tool outputs come back, the reply is the greeting (rule 4) followed by one line per output:
 //   "NAME returned: OUTPUT".
 // "[delay:NNNN]" in the user text sets that run's/response's duration to NNNN ms (it does not change
-// the reply text). Token usage is a rough word count (whitespace separated) of prompt and reply.
+// the reply text). "[chunk:N]" in a reply (echoed from the user text) streams it N characters a delta. Token usage is a rough word count (whitespace separated) of prompt and reply.
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -171,9 +171,21 @@ static partial class StandInModel
         catch (System.Text.Json.JsonException) { return null; }
     }
 
-    /// <summary>Splits a reply into chunks of a few words (keeping whitespace) for streaming deltas.</summary>
+    [GeneratedRegex(@"\[chunk:(\d{1,4})\]", RegexOptions.IgnoreCase)]
+    private static partial Regex ChunkRx();
+
+    /// <summary>
+    /// Splits a reply into chunks of a few words (keeping whitespace) for streaming deltas; a reply that carries
+    /// "[chunk:N]" (an echo of the user text) is cut every N characters instead, words and all.
+    /// </summary>
     public static List<string> Chunks(string text, int wordsPerChunk = 3)
     {
+        if (ChunkRx().Match(text) is { Success: true } cm && int.Parse(cm.Groups[1].Value, CultureInfo.InvariantCulture) is var size and > 0)
+        {
+            var pieces = new List<string>();
+            for (var at = 0; at < text.Length; at += size) pieces.Add(text[at..Math.Min(at + size, text.Length)]);
+            return pieces;
+        }
         var chunks = new List<string>();
         var ms = Word().Matches(text);
         if (ms.Count == 0) { if (text.Length > 0) chunks.Add(text); return chunks; }

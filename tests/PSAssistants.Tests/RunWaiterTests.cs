@@ -226,6 +226,42 @@ public class RunWaiterTests
         Assert.Equal(new[] { "StartRunStream", "SubmitToolOutputs" }, runs.Calls);
     }
 
+    /// <summary>
+    /// Time runs out while the stream the answers opened has not named the new run (Responses): the wait reports the
+    /// time-out with the run as last seen, as it did before; it does not send the answers again and again.
+    /// </summary>
+    [Fact]
+    public void A_wait_that_runs_out_of_time_before_the_answers_stream_names_its_run_reports_the_time_out()
+    {
+        var call = new OaiToolCall { Id = "call_1", Name = "Get-Date", Arguments = "{}" };
+        var resent = 0;
+        var runs = new FakeRuns
+        {
+            ToolOutputsContinueRun = false,
+            Started = Stream(new[] { Updated(Run(OaiRunStatus.RequiresAction, "resp_1", call)) }),
+            Submitted = new RunStart(Silent(), new Owner())
+            {
+                Reopen = _ => { resent++; return Task.FromResult(new RunStart(Silent(), new Owner())); },
+            },
+        };
+        var tools = new FakeTools();
+
+        var result = new RunWaiter(runs.Adapter, new FakeWaitHost(), new WaitOptions { Tools = tools, TimeoutSec = 1 }, Fast)
+            .StartAndFollow("thread_1", new RunCreateOptions { AssistantId = "asst_1" });
+
+        Assert.True(result.TimedOut);
+        Assert.Equal("resp_1", result.Run.Id);
+        Assert.Equal(0, resent);
+        Assert.Equal(new[] { "call_1" }, tools.Answered);
+    }
+
+    /// <summary>A stream that says nothing until the wait gives up on it.</summary>
+    private static async IAsyncEnumerable<RunEvent> Silent([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await Task.Delay(Timeout.Infinite, ct);
+        yield break;
+    }
+
     /// <summary>Submit-OaiToolOutput -Wait: the same rule for answers the user submitted (v2: the run is read again, the answers are not sent again).</summary>
     [Theory]
     [InlineData(true)]
@@ -454,6 +490,9 @@ internal sealed class FakeWaitHost : IWaitHost
     public bool Streaming { get; init; } = true;
     public int MaxRetries { get; init; } = 2;
     public string Printed { get; private set; } = "";
+
+    /// <summary>Each write to the host, in order: what was written by the time a piece of text was handed over.</summary>
+    public List<string> Writes { get; } = new();
     public List<string> Verbose { get; } = new();
     public bool ProgressCompleted { get; private set; }
 
@@ -463,7 +502,11 @@ internal sealed class FakeWaitHost : IWaitHost
 
     public void WriteVerbose(string text) => Verbose.Add(text);
 
-    public void WriteHostText(string text) => Printed += text;
+    public void WriteHostText(string text)
+    {
+        Printed += text;
+        Writes.Add(text);
+    }
 
     public void ShowProgress(OaiRun run, TimeSpan elapsed)
     {

@@ -52,6 +52,18 @@ Describe 'Streaming on <Protocol>' -ForEach $protocols {
         $out.Text | Should -Match 'Hello Jane Doe!'
     }
 
+    It 'masks the session''s key that the model repeats split across <Chunk>-character deltas' -ForEach @(
+        @{ Chunk = 9 }, @{ Chunk = 5 }, @{ Chunk = 1 }
+    ) {
+        # The emulator echoes the user text, cut every <Chunk> characters: the key ('sk-test-stream', 14
+        # characters) arrives in two, three or fourteen pieces.
+        $thread = Start-Question "My key is $Key, keep it [chunk:$Chunk]"
+        $out = Split-Stream @($thread | Start-OaiRun $Assistant -Stream 6>&1)
+        $out.Run[0].Status | Should -Be 'completed'
+        $out.Text | Should -Be "You said: My key is ***, keep it [chunk:$Chunk]`n"
+        $out.Text | Should -Not -Match 'sk-'
+    }
+
     It 'follows the stream with -Wait and makes no poll request' {
         $thread = Start-Question 'hello there'
         Clear-OaiTestRequest -Emulator $Emulator

@@ -37,6 +37,29 @@ internal static class OaiSecrets
         return text;
     }
 
+    /// <summary>
+    /// How many characters at the end of <paramref name="text"/> could be the start of a secret (the longest such end,
+    /// shorter than the secret): what a stream written piece by piece holds back until the next piece shows whether
+    /// a secret follows. 0 for ordinary text, which is then written at once.
+    /// </summary>
+    public static int PossibleStartAtEnd(string text)
+    {
+        var best = 0;
+        foreach (var v in s_sorted)
+        {
+            // Earliest start first, so the first match is the longest end for this secret.
+            for (var i = Math.Max(0, text.Length - (v.Length - 1)); i < text.Length - best; i++)
+            {
+                if (text[i] == v[0] && text.AsSpan(i).SequenceEqual(v.AsSpan(0, text.Length - i)))
+                {
+                    best = text.Length - i;
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
     /// <summary><see cref="Redact(string)"/> for a value the server may have left out.</summary>
     public static string? RedactOrNull(string? text) => text is null ? null : Redact(text);
 

@@ -72,7 +72,11 @@ internal sealed class RunWaiter
         {
             while (true)
             {
-                if (!SettleRound(start)) return new WaitResult(_state.Run!, TimedOut: true);
+                if (!SettleRound(start))
+                {
+                    _printer?.EndLine(); // what was held back of the text is written, and the time-out starts its own line
+                    return new WaitResult(_state.Run!, TimedOut: true);
+                }
                 var settled = _state.Run!;
                 if (settled.Status == OaiRunStatus.RequiresAction && settled.RequiredAction is { ToolCalls.Count: > 0 } && AnswerRound(settled) is { } outputs)
                 {
@@ -184,6 +188,13 @@ internal sealed class RunWaiter
             }
             if (_state.Run is null)
             {
+                // Out of time before the stream named its run (the one that answers tool calls): a time-out, reported
+                // with the run as last seen, rather than sending the same request again with no time left.
+                if (TimedOut() && _state.LastSeen is { } last)
+                {
+                    _state.Run = last;
+                    return false;
+                }
                 start = SendAgain(reopen);
                 continue;
             }
