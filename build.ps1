@@ -28,6 +28,10 @@
              (out/emulator/PSAssistants.Emulator.dll); in the wire pass also PSASSISTANTS_TEST_BASEURI (the
              tap in front of Prism, no /v1) and PSASSISTANTS_TEST_EMULATOR_URI (the emulator's root, for the
              control endpoints). See tests/Pester/TestHelpers.psm1.
+      Surface Build, then rewrites tests/Pester/PublicSurface.txt from the built module (tools/PublicSurface.psm1)
+             and prints what changed: the deliberate way to change the pinned public surface (commands,
+             parameter sets, positions, pipeline binding, aliases, validation, defaults) that
+             PublicSurface.Tests compares with. Commit the new file with the change, and say why.
       Demo   Build, then runs examples/MathTutor.ps1 in a child pwsh, against the emulator unless
              $env:OPENAI_API_KEY is set.
       Bench  Build, then bench/RawClient, then bench/Bench.ps1 in a child pwsh: import time, per-call overhead
@@ -41,7 +45,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Docs', 'Clean', 'Bench')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Docs', 'Clean', 'Bench', 'Surface')]
     [string[]] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -84,6 +88,7 @@ $OpenApiPath = Join-Path $RepoRoot '../shared/openapi/openai-openapi.yaml'
 Import-Module (Join-Path $PesterDir 'TestHelpers.psm1') -Force
 Import-Module (Join-Path $RepoRoot 'tools/WireCheck.psm1') -Force
 Import-Module (Join-Path $RepoRoot 'tools/Release.psm1') -Force
+Import-Module (Join-Path $RepoRoot 'tools/PublicSurface.psm1') -Force
 
 $script:Done = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::OrdinalIgnoreCase)
 $script:Stages = [System.Collections.Generic.List[object]]::new()
@@ -505,6 +510,18 @@ function Invoke-TestTask {
 
 #endregion
 
+#region Surface
+
+function Invoke-SurfaceTask {
+    if (-not $script:Done.Add('Surface')) { return }
+    Invoke-BuildTask
+    Write-Step 'Surface: tests/Pester/PublicSurface.txt'
+    $diff = @(Update-OaiPublicSurface -ModulePath $ModuleOut -Path (Join-Path $PesterDir 'PublicSurface.txt'))
+    if ($diff.Count) { $diff | Out-Host } else { Write-Host '  unchanged' }
+}
+
+#endregion
+
 #region Demo and Bench
 
 function Invoke-DemoTask {
@@ -564,6 +581,7 @@ try {
             'Test' { Invoke-TestTask }
             'Demo' { Invoke-DemoTask }
             'Bench' { Invoke-BenchTask }
+            'Surface' { Invoke-SurfaceTask }
         }
     }
 }

@@ -69,6 +69,21 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
         $missing | Should -BeNullOrEmpty -Because 'every parameter needs a description in the PARAMETERS section'
     }
 
+    It 'documents no parameter the cmdlet does not have' {
+        # The other direction: a renamed or removed parameter must not live on in its page (PARAMETERS or SYNTAX),
+        # or users copy a call that cannot bind.
+        $command | Should -Not -BeNullOrEmpty
+        $described = @(Get-HelpProperty (Get-HelpProperty $help 'parameters') 'parameter' | ForEach-Object name)
+        # The page's SYNTAX blocks are read from the markdown itself: the compiled syntax is built from the
+        # PARAMETERS metadata, but the page (its online version) shows these lines to readers as they are.
+        $page = Get-Content -Raw -LiteralPath (Join-Path (Get-OaiTestRepoRoot) "docs/en-US/$Name.md")
+        $syntax = [regex]::Match($page, '(?ms)^## SYNTAX\s*$(?<body>.*?)^## ').Groups['body'].Value
+        $inSyntax = @([regex]::Matches($syntax, '(?<=[\s\[])-(?<name>[A-Za-z]\w*)') | ForEach-Object { $_.Groups['name'].Value })
+        $syntax | Should -Match "(?m)^$([regex]::Escape($Name))\b" -Because "docs/en-US/$Name.md has a SYNTAX section"
+        $unknown = @($described + $inSyntax | Where-Object { $_ -and -not $command.Parameters.ContainsKey($_) } | Sort-Object -Unique | ForEach-Object { "-$_" })
+        $unknown | Should -BeNullOrEmpty -Because "docs/en-US/$Name.md must name only parameters $Name has"
+    }
+
     It 'has no platyPS placeholders left' {
         $text = if ($help) { $help | Out-String -Width 400 } else { '' }
         $text | Should -Not -Match '\{\{.*\}\}'
