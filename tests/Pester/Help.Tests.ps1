@@ -84,6 +84,70 @@ Describe 'Help for <Name>' -ForEach $cmdlets {
         $unknown | Should -BeNullOrEmpty -Because "docs/en-US/$Name.md must name only parameters $Name has"
     }
 
+    It 'gives each parameter''s type, sets, position, Required, pipeline input, aliases, accepted values and wildcards as the cmdlet declares them' {
+        # The yaml block(s) under each "### -Name" of the page (one per group of sets, as platyPS writes them)
+        # against the cmdlet's own metadata: help that says "Position: 0" or "Accept pipeline input: True" for a
+        # parameter that binds otherwise sends a runbook author wrong. Default values are prose here, not compared.
+        $command | Should -Not -BeNullOrEmpty
+        # Documented on purpose where the parameter works, not where the binder accepts it: Start-OaiRun takes these
+        # in both sets but refuses them with -Thread (OaiInvalidArgument, before any request) and says to use
+        # Add-OaiMessage. If they move to the NewThread set in the code, this exception must go.
+        $documentedNarrower = @{ 'Start-OaiRun' = @{ ImagePath = 'NewThread'; ImageUrl = 'NewThread'; ImageDetail = 'NewThread'; FilePath = 'NewThread' } }
+        $shortType = {
+            param([type] $Type)
+            $underlying = [Nullable]::GetUnderlyingType($Type)
+            if ($underlying) { $Type = $underlying }
+            if ($Type.IsArray) { "$($Type.GetElementType().Name)[]" } else { $Type.Name }
+        }
+        $page = Get-Content -Raw -LiteralPath (Join-Path (Get-OaiTestRepoRoot) "docs/en-US/$Name.md")
+        $wrong = [System.Collections.Generic.List[string]]::new()
+        foreach ($section in [regex]::Matches($page, '(?ms)^### -(?<name>\S+)[ \t]*\n(?<body>.*?)(?=^### |^## |\z)')) {
+            $parameterName = $section.Groups['name'].Value
+            $parameter = $command.Parameters[$parameterName]
+            if (-not $parameter -or $parameterName -in $commonParameters) { continue }
+            $blocks = @([regex]::Matches($section.Groups['body'].Value, '(?ms)^```yaml[ \t]*\n(?<yaml>.*?)^```') | ForEach-Object {
+                    $fields = @{}
+                    foreach ($line in $_.Groups['yaml'].Value -split '\r?\n') { if ($line -match '^([^:]+):\s*(.*)$') { $fields[$Matches[1]] = $Matches[2].Trim() } }
+                    $fields
+                })
+            if ($blocks.Count -eq 0) { $wrong.Add("-${parameterName}: no yaml block"); continue }
+            $codeSets = @($parameter.ParameterSets.Keys | ForEach-Object { if ($_ -eq '__AllParameterSets') { '(All)' } else { $_ } } | Sort-Object)
+            $docSets = @($blocks | ForEach-Object { $_['Parameter Sets'] -split ',\s*' } | Where-Object { $_ } | Sort-Object)
+            $narrower = if ($documentedNarrower.ContainsKey($Name)) { $documentedNarrower[$Name][$parameterName] }
+            if ($narrower) {
+                if (($docSets -join ', ') -ne $narrower -or ($codeSets -join ', ') -ne '(All)') {
+                    $wrong.Add("-${parameterName}: the exception for it in this test is stale (page: $($docSets -join ', '); cmdlet: $($codeSets -join ', '))")
+                }
+            }
+            elseif (($docSets -join ', ') -ne ($codeSets -join ', ')) {
+                $wrong.Add("-${parameterName}: Parameter Sets '$($docSets -join ', ')', the cmdlet has '$($codeSets -join ', ')'")
+            }
+            $validateSet = @($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] })
+            $enumType = if ([Nullable]::GetUnderlyingType($parameter.ParameterType)) { [Nullable]::GetUnderlyingType($parameter.ParameterType) } else { $parameter.ParameterType }
+            $accepted = if ($validateSet) { $validateSet[0].ValidValues -join ', ' } elseif ($enumType.IsEnum) { [enum]::GetNames($enumType) -join ', ' } else { '' }
+            $aliases = @($parameter.Aliases | Sort-Object) -join ', '
+            $wildcards = [bool]@($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }).Count
+            foreach ($block in $blocks) {
+                $say = { param($field, $documented, $declared) if ("$documented" -ne "$declared") { $wrong.Add("-${parameterName}: ${field}: '$documented', the cmdlet has '$declared'") } }
+                & $say 'Type' $block['Type'] (& $shortType $parameter.ParameterType)
+                & $say 'Aliases' (@($block['Aliases'] -split ',\s*' | Where-Object { $_ } | Sort-Object) -join ', ') $aliases
+                & $say 'Accepted values' $block['Accepted values'] $accepted
+                & $say 'Accept wildcard characters' $block['Accept wildcard characters'] "$wildcards"
+                foreach ($set in @($block['Parameter Sets'] -split ',\s*')) {
+                    $binding = $parameter.ParameterSets[$(if ($set -eq '(All)') { '__AllParameterSets' } else { $set })]
+                    if (-not $binding) { $binding = $parameter.ParameterSets['__AllParameterSets'] }
+                    if (-not $binding) { continue }
+                    & $say "[$set] Position" $block['Position'] $(if ($binding.Position -lt 0) { 'Named' } else { $binding.Position })
+                    & $say "[$set] Required" $block['Required'] $binding.IsMandatory
+                    $pipeline = @(if ($binding.ValueFromPipelineByPropertyName) { 'ByPropertyName' }; if ($binding.ValueFromPipeline) { 'ByValue' })
+                    $documentedPipeline = $block['Accept pipeline input'] -replace '^True \(ByValue, ByPropertyName\)$', 'True (ByPropertyName, ByValue)'
+                    & $say "[$set] Accept pipeline input" $documentedPipeline $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' })
+                }
+            }
+        }
+        $wrong | Should -BeNullOrEmpty -Because "docs/en-US/$Name.md must describe the parameters as $Name binds them"
+    }
+
     It 'has no platyPS placeholders left' {
         $text = if ($help) { $help | Out-String -Width 400 } else { '' }
         $text | Should -Not -Match '\{\{.*\}\}'
