@@ -27,6 +27,28 @@ $script:CommonParameters = [System.Collections.Generic.HashSet[string]]::new(
 
 #region Formatting
 
+function Get-OrdinalSorted {
+    <#
+        Sorted by ordinal comparison, duplicates dropped (with -Unique), whatever the culture: Sort-Object compares by
+        the current culture, and a culture (or DOTNET_SYSTEM_GLOBALIZATION_INVARIANT on a CI machine) must never
+        reorder the snapshot. $By makes each item's key; the items come back, not the keys.
+    #>
+    param([object[]] $Items, [scriptblock] $By = { "$_" }, [switch] $Unique)
+    $items = @($Items | Where-Object { $null -ne $_ })
+    # Each key carries its item's index after a NUL, so sorting the keys alone is enough (and stays stable).
+    $keys = [string[]]::new($items.Count)
+    for ($i = 0; $i -lt $items.Count; $i++) { $keys[$i] = '{0}{1}{2:D6}' -f @($items[$i] | ForEach-Object $By)[0], [char]0, $i }
+    [Array]::Sort($keys, [StringComparer]::Ordinal)
+    $last = $null
+    foreach ($key in $keys) {
+        $at = $key.LastIndexOf([char]0)
+        $name = $key.Substring(0, $at)
+        if ($Unique -and $null -ne $last -and $name -ceq $last) { continue }
+        $last = $name
+        $items[[int]$key.Substring($at + 1)]
+    }
+}
+
 function Format-SurfaceType([Type] $Type) {
     <# A stable, readable type name: System.String[], System.Nullable[System.Int32], System.Collections.Generic.List[System.String]. #>
     if ($null -eq $Type) { return 'null' }
@@ -53,7 +75,7 @@ function Format-SurfaceValue([object] $Value) {
     if ($Value -is [timespan]) { return "[timespan]'$($Value.ToString('c', $invariant))'" }
     if ($Value -is [uri]) { return "[uri]'$($Value.OriginalString)'" }
     if ($Value -is [System.Collections.IDictionary]) {
-        $pairs = foreach ($key in @($Value.Keys | Sort-Object { "$_" })) { "$key = $(Format-SurfaceValue $Value[$key])" }
+        $pairs = foreach ($key in @(Get-OrdinalSorted @($Value.Keys))) { "$key = $(Format-SurfaceValue $Value[$key])" }
         return "@{$($pairs -join '; ')}"
     }
     if ($Value -is [System.Collections.IEnumerable]) {
@@ -167,7 +189,7 @@ function Get-OaiPublicSurface {
     if (-not $ManifestPath -and $Module.ModuleBase) { $ManifestPath = Join-Path $Module.ModuleBase "$($Module.Name).psd1" }
     # A module imported from an assembly alone (the reader's own tests) has no manifest: its fields read (none).
     $manifest = if ($ManifestPath -and (Test-Path -LiteralPath $ManifestPath)) { Import-PowerShellDataFile -LiteralPath $ManifestPath } else { @{} }
-    $list = { param($values) $v = @($values | Where-Object { $_ } | Sort-Object); if ($v.Count) { $v -join ', ' } else { '(none)' } }
+    $list = { param($values) $v = @(Get-OrdinalSorted @($values | Where-Object { $_ })); if ($v.Count) { $v -join ', ' } else { '(none)' } }
     $manifestValue = { param($key) if ($manifest.ContainsKey($key)) { & $list $manifest[$key] } else { '(none)' } }
 
     $script:Header
@@ -184,7 +206,7 @@ function Get-OaiPublicSurface {
     "  ExportedAliases: $(& $list @($Module.ExportedAliases.Values | ForEach-Object { "$($_.Name) -> $($_.Definition)" }))"
     "  ExportedVariables: $(& $list $Module.ExportedVariables.Keys)"
 
-    foreach ($command in @($Module.ExportedCommands.Values | Sort-Object Name)) {
+    foreach ($command in @(Get-OrdinalSorted @($Module.ExportedCommands.Values) -By { $_.Name })) {
         if ($command -is [System.Management.Automation.AliasInfo]) { continue }
         $metadata = [System.Management.Automation.CommandMetadata]::new($command)
         ''
@@ -196,7 +218,7 @@ function Get-OaiPublicSurface {
             }
             elseif ($command.ScriptBlock) { $command.ScriptBlock.Attributes | Where-Object { $_ -is [System.Management.Automation.OutputTypeAttribute] } }
             foreach ($attribute in @($attributes)) {
-                $sets = @($attribute.ParameterSetName | Where-Object { $_ -and $_ -ne '__AllParameterSets' } | Sort-Object)
+                $sets = @(Get-OrdinalSorted @($attribute.ParameterSetName | Where-Object { $_ -and $_ -ne '__AllParameterSets' }))
                 foreach ($type in $attribute.Type) {
                     $name = if ($type.Type) { Format-SurfaceType $type.Type } else { $type.Name }
                     if ($sets.Count) { "$name (sets: $($sets -join ', '))" } else { $name }
@@ -214,8 +236,8 @@ function Get-OaiPublicSurface {
         # parameters (Start-OaiRun's and New-OaiAssistant's run settings) although users bind them all the same.
         $parameters = @($command.Parameters.Values | Where-Object { -not $script:CommonParameters.Contains($_.Name) })
         $defaultSet = $command.ParameterSets | Where-Object IsDefault | ForEach-Object Name
-        $setNames = @(@($command.ParameterSets.Name) + @($parameters | ForEach-Object { $_.ParameterSets.Keys }) |
-                Where-Object { $_ -ne '__AllParameterSets' -or $command.ParameterSets.Count -le 1 } | Sort-Object -Unique)
+        $setNames = @(Get-OrdinalSorted -Unique @(@($command.ParameterSets.Name) + @($parameters | ForEach-Object { $_.ParameterSets.Keys }) |
+                    Where-Object { $_ -ne '__AllParameterSets' -or $command.ParameterSets.Count -le 1 }))
         foreach ($setName in $setNames) {
             "  set $setName$(if ($setName -eq $defaultSet) { ' (default)' })"
             $inSet = foreach ($parameter in $parameters) {
@@ -223,7 +245,8 @@ function Get-OaiPublicSurface {
                 if (-not $binding) { $binding = $parameter.ParameterSets['__AllParameterSets'] }
                 if ($binding) { [pscustomobject]@{ Parameter = $parameter; Binding = $binding } }
             }
-            $inSet = @($inSet | Sort-Object @{ Expression = { if ($_.Binding.Position -lt 0) { [int]::MaxValue } else { $_.Binding.Position } } }, @{ Expression = { $_.Parameter.Name } })
+            # Positional first, by position, then by name: the key is the position in ten digits (named: int.MaxValue) and the name.
+            $inSet = @(Get-OrdinalSorted @($inSet) -By { '{0:D10}|{1}' -f $(if ($_.Binding.Position -lt 0) { [int]::MaxValue } else { $_.Binding.Position }), $_.Parameter.Name })
             foreach ($entry in $inSet) {
                 $parameter = $entry.Parameter; $binding = $entry.Binding
                 "    -$($parameter.Name) [$(Format-SurfaceType $parameter.ParameterType)]"
@@ -237,8 +260,8 @@ function Get-OaiPublicSurface {
                         $_ -is [System.Management.Automation.ParameterAttribute] -and $_.ParameterSetName -in $setName, '__AllParameterSets'
                     })
                 if (@($own | Where-Object DontShow).Count) { '      DontShow' }
-                if ($parameter.Aliases.Count) { "      aliases: $(@($parameter.Aliases | Sort-Object) -join ', ')" }
-                @($parameter.Attributes | ForEach-Object { Format-SurfaceAttribute $_ } | Where-Object { $_ } | Sort-Object -Unique | ForEach-Object { "      $_" })
+                if ($parameter.Aliases.Count) { "      aliases: $(@(Get-OrdinalSorted @($parameter.Aliases)) -join ', ')" }
+                @(Get-OrdinalSorted -Unique @($parameter.Attributes | ForEach-Object { Format-SurfaceAttribute $_ } | Where-Object { $_ })) | ForEach-Object { "      $_" }
                 if ($defaults.ContainsKey($parameter.Name)) { "      default: $($defaults[$parameter.Name])" }
             }
         }
