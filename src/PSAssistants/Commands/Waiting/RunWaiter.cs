@@ -258,7 +258,8 @@ internal sealed class RunWaiter
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_host.StopToken.IsCancellationRequested)
                 {
-                    return updates; // the caller sees the time is up
+                    _state.OutOfTime = true;
+                    return updates;
                 }
                 if (!more) return updates;
                 var ev = e.Current;
@@ -354,5 +355,5 @@ internal sealed class RunWaiter
 
     private TimeSpan Left(int timeoutSec) => TimeSpan.FromSeconds(timeoutSec) - _state.Watch.Elapsed;
 
-    private bool TimedOut() => _options.TimeoutSec is { } t && Left(t) <= TimeSpan.Zero;
+    private bool TimedOut() => _options.TimeoutSec is { } t && (_state.OutOfTime || Left(t) <= TimeSpan.Zero);
 }

@@ -108,6 +108,12 @@ internal sealed class WaitState
     /// <summary>A stream of this round broke off (so the server's own record is read at the end).</summary>
     public bool Interrupted { get; set; }
 
+    /// <summary>
+    /// The -TimeoutSec deadline ended a stream read. Its timer can fire a moment before <see cref="Watch"/> says the
+    /// time is up, so the wait goes by this rather than asking the clock again.
+    /// </summary>
+    public bool OutOfTime { get; set; }
+
     /// <summary>How often this round's starting request was sent again because its stream named no run.</summary>
     public int Reopened { get; set; }
 
