@@ -240,7 +240,7 @@ public class ClientPolicyTests
 }
 
 /// <summary>An endless (or long) body that counts what it served, so a test can see how much was read.</summary>
-internal sealed class CountingStream : Stream
+internal sealed class CountingStream : ReadOnlyTestStream
 {
     private readonly long _length;
     private readonly byte _fill;
@@ -260,14 +260,4 @@ internal sealed class CountingStream : Stream
         Served += n;
         return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -175,18 +175,11 @@ public sealed class FilesApiTests : IDisposable
     #region Download
 
     /// <summary>A body that announces its length and breaks off after some bytes, like a dropped connection.</summary>
-    private sealed class BreakingStream(byte[] data, int breakAfter) : Stream
+    private sealed class BreakingStream(byte[] data, int breakAfter) : ReadOnlyTestStream
     {
         private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => data.Length;
         public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         public override int Read(byte[] buffer, int offset, int count)
         {
