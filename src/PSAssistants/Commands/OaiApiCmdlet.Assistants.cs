@@ -51,7 +51,7 @@ public abstract partial class OaiApiCmdlet
         // The exact spelling wins; otherwise case does not matter, as elsewhere in PowerShell.
         var matches = all.Where(a => string.Equals(a.Name, name, StringComparison.Ordinal)).ToList();
         if (matches.Count == 0) matches = all.Where(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
-        var where = adapter.AssistantsWhere;
+        var where = adapter.AssistantsAreLocal ? "in the local assistant store" : "on the server";
         if (matches.Count == 0)
         {
             throw new OaiApiException(OaiErrorKind.AssistantNameNotFound,

@@ -35,9 +35,6 @@ internal interface IProtocolAdapter
     /// </summary>
     bool AssistantsAreLocal { get; }
 
-    /// <summary>Where this protocol's assistants are looked up, as words for a message: "on the server", "in the local assistant store".</summary>
-    string AssistantsWhere { get; }
-
     /// <summary>Files, containers and vector stores: the same endpoints on both protocols.</summary>
     FilesApi Files { get; }
 

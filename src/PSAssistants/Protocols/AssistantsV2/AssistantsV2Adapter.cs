@@ -39,8 +39,6 @@ internal sealed class AssistantsV2Adapter : IProtocolAdapter
     /// <summary>submit_tool_outputs goes on with the same run.</summary>
     public bool ToolOutputsContinueRun => true;
 
-    public string AssistantsWhere => "on the server";
-
     #region Assistants
 
     public async Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)

@@ -66,8 +66,6 @@ internal sealed class ResponsesAdapter : IProtocolAdapter
     /// <summary>The answers go into a new response (see <see cref="SubmitToolOutputsAsync"/>).</summary>
     public bool ToolOutputsContinueRun => false;
 
-    public string AssistantsWhere => "in the local assistant store";
-
     #region Assistants (local definitions)
 
     public Task<OaiAssistant> CreateAssistantAsync(AssistantCreateOptions o, CancellationToken ct)
